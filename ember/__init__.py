@@ -1,0 +1,79 @@
+"""ember: backpropagation you can see, teach, check and run.
+
+PyTorch's API and autograd, and Torch7's layer protocol on the same modules, on NumPy.
+``import ember as torch`` runs the seeds' PyTorch code unchanged.
+"""
+
+__version__ = "0.1.0"
+
+from . import autograd  # first: it loads the graph, the engine and the Tensor in order
+from . import dtypes
+from .backend import device
+from .dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .tensor import Size, Tensor
+from .functions import *  # noqa: F403
+from .functions import (
+    abs, add, addmm, addmv, addr, all, allclose, amax, amin, any, argmax, argmin, atan2, bmm,
+    broadcast_to, cat, ceil, chunk, clamp, clamp_max, clamp_min, clip, clone, concat,
+    concatenate, cos, cumsum, div, divide, dot, einsum, eq, equal, erf, exp, expand, expm1,
+    flatten, flip, floor, floor_divide, fmod, gather, ge, ger, gt, hstack, index_select, isclose,
+    isfinite, isinf, isnan, le, lerp, log, log1p, log2, log10, log_softmax, logical_and,
+    logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean,
+    min, minimum, mm, mul, multiply, mv, narrow, ne, neg, negative, nonzero, norm, outer, permute,
+    pow, prod, reciprocal, relu, remainder, repeat, reshape, round, rsqrt, rsub, scatter_add,
+    sigmoid, sign, silu, sin, softmax, split, sqrt, square, squeeze, stack, std, std_mean, sub,
+    sum, swapaxes, swapdims, t, take_along_dim, tanh, transpose, tril, triu, true_divide, trunc,
+    unbind, unflatten, unsqueeze, var, var_mean, vstack, where,
+)
+from .creation import (
+    BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    logspace, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+    randperm, scalar_tensor, tensor, zeros, zeros_like,
+)
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .random import get_rng_state, set_rng_state
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .printing import set_printoptions
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+class cuda:
+    """``ember.cuda.is_available()``: whether the CuPy backend sees a GPU."""
+
+    @staticmethod
+    def is_available():
+        from .backend import is_available
+
+        return is_available()

@@ -1,0 +1,29 @@
+"""Reverse-mode automatic differentiation (seed 003): record ops as a graph while computing, then
+walk it backwards applying each op's vector-Jacobian product.
+
+The lower floor (grad modes, graph nodes, the engine) knows nothing of tensors; the upper floor
+(custom Functions, ``grad``, gradcheck, the functional API) is built on :class:`ember.Tensor`.
+"""
+
+from .grad_mode import (  # the lower floor first: ember.tensor builds on it
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .graph import Node
+from .engine import run_backward
+from ..tensor import backward
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .function import Function, FunctionCtx, Variable, once_differentiable
+from .grad import grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__all__ = [
+    "backward", "grad", "Function", "FunctionCtx", "Variable", "once_differentiable", "no_grad",
+    "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+    "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+    "gradcheck", "gradgradcheck", "GradcheckError", "Node", "run_backward",
+]

@@ -1,0 +1,55 @@
+"""``ember.autograd.grad``: gradients of outputs with respect to chosen inputs, returned rather
+than accumulated into ``.grad``."""
+
+import numpy
+
+from ..tensor import Tensor, backward, root_gradient, wrap
+from .engine import run_backward
+
+__all__ = ["grad", "backward"]
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """``sum_k grad_outputs[k] * d outputs[k] / d inputs[i]`` for each input, as a tuple."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = [], []
+    for i, (out, given) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        roots.append(out._grad_fn or out)
+        grads.append(root_gradient(out, given, i, create_graph))
+    capture = {}
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture[t._grad_fn or t] = None
+    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                 capture=capture)
+    results = []
+    for t in inputs:
+        g = capture[t._grad_fn or t]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = numpy.zeros_like(t._data)
+        if g is not None and not isinstance(g, Tensor):
+            g = wrap(g.copy() if g.base is not None or not g.flags.writeable else g)
+        results.append(g)
+    return tuple(results)

@@ -1,0 +1,112 @@
+"""Whether operations are recorded for backward: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``, and the anomaly-detection switch. One shared flag object, read once per op."""
+
+import functools
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
+
+
+class _State:
+    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+
+    def __init__(self):
+        self.enabled = True
+        self.inference = False
+        self.anomaly = False
+        self.anomaly_check_nan = True
+
+
+STATE = _State()
+
+
+def is_grad_enabled():
+    return STATE.enabled
+
+
+def is_inference_mode_enabled():
+    return STATE.inference
+
+
+class _GradMode:
+    """A context manager that is also a decorator (``@ember.no_grad()`` or ``@ember.no_grad``)."""
+
+    mode = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if callable(func):  # used bare as a decorator: @no_grad
+            self.__init__()
+            return self(func)
+        return self
+
+    def __init__(self, func=None):
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(STATE.enabled)
+        STATE.enabled = self.mode
+
+    def __exit__(self, *exc):
+        STATE.enabled = self._saved.pop()
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Don't record operations inside: results don't require grad (for evaluation and updates)."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Record operations again inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled:
+    """Turn recording on or off: takes effect at once, and as a context manager restores after."""
+
+    def __init__(self, mode):
+        self.prev = STATE.enabled
+        STATE.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        STATE.enabled = self.prev
+        return False
+
+
+class inference_mode(_GradMode):
+    """Like ``no_grad`` (ember keeps no extra bookkeeping that inference mode could skip)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):
+            self = super().__new__(cls)
+            self.__init__()
+            return self(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self.mode = not mode
+        self._inference = []
+
+    def __enter__(self):
+        self._inference.append(STATE.inference)
+        STATE.inference = not self.mode
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        STATE.inference = self._inference.pop()
+        return super().__exit__(*exc)

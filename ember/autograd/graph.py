@@ -1,0 +1,182 @@
+"""The recorded graph: one node per op application, the ``grad_fn`` of the tensor it produced.
+
+A node remembers what its op's VJPs need (the arguments' arrays, maybe the output array) and where
+each argument's gradient goes next: another node, a leaf tensor, or nowhere (``None``). Running a
+node applies the op's VJPs to the gradient of its output; the engine (:mod:`.engine`) decides the
+order. Each op gets its own node class, named as PyTorch names it (``MulBackward0``), so
+``type(y.grad_fn).__name__`` and ``y.grad_fn.name()`` read the same as in PyTorch.
+"""
+
+import numpy
+
+from ..ops import unbroadcast, xp_numpy
+from .grad_mode import STATE
+
+__all__ = ["Node", "node_class", "FREED_MESSAGE"]
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class _Shape:
+    """What a freed node keeps of an argument when its op needs only the shape (add, reshape)."""
+
+    __slots__ = ("shape", "ndim", "dtype")
+
+    def __init__(self, array):
+        self.shape, self.ndim, self.dtype = array.shape, array.ndim, array.dtype
+
+
+class Node:
+    """The grad_fn of a tensor: runs its op's VJPs on the gradient of that tensor."""
+
+    __slots__ = ("next", "args", "out", "versions", "pre_hooks", "retained", "trace", "__dict__",
+                 "__weakref__")
+    op = None
+    is_node = True
+    # Set by ember.tensor when it loads: how saved arrays become tensors for create_graph=True,
+    # and the namespace of differentiable functions the VJPs then use instead of NumPy.
+    wrap = None
+    tensor_xp = None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        """Where each argument's gradient goes, as PyTorch shows it: ``((node, 0), ...)``, with
+        leaves as ``AccumulateGrad`` nodes and constants as ``(None, 0)``."""
+        return tuple(
+            (None if p is None else (p if p.is_node else AccumulateGrad(p)), 0) for p in self.next
+        )
+
+    @property
+    def metadata(self):
+        return self.__dict__
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` runs after this node (PyTorch's Node.register_hook)."""
+        hooks = self.__dict__.setdefault("post_hooks", [])
+        hooks.append(hook)
+        return _NodeHookHandle(hooks, hook)
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node and may return replacement gradients."""
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        self.pre_hooks.append(lambda g: _first(hook((g,))))
+        return _NodeHookHandle(self.pre_hooks, self.pre_hooks[-1])
+
+    def check_versions(self):
+        for index, counter, version in self.versions:
+            if counter[0] != version:
+                arg = self.out if index < 0 else self.args[index]
+                what = "its output" if index < 0 else f"its argument {index}"
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [ember.{arg.dtype} {list(arg.shape)}], which is {what} "
+                    f"saved by {self.name()}, is at version {counter[0]}; expected version "
+                    f"{version} instead. Hint: the backward of {self.name()} needs that value as it "
+                    "was in forward; compute on a copy (.clone()) or make the change out of place."
+                )
+
+    def apply(self, grad, create_graph=False):
+        """The gradients of this node's arguments, given the gradient of its output."""
+        args = self.args
+        if args is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if self.versions:
+            self.check_versions()
+        op = self.op
+        if create_graph:
+            xp, out = self.tensor_xp, self.out
+            args = [a if p is None else (p if not p.is_node else self.wrap(a, p))
+                    for a, p in zip(args, self.next)]
+            if out is not None:
+                out = self.wrap(out, self)
+        else:
+            xp, out = xp_numpy, self.out
+        if op.backward is not None:
+            return op.backward(xp, grad, *args, out)
+        grads = [None if p is None else vjp(xp, grad, *args, out)
+                 for p, vjp in zip(self.next, op.vjps)]
+        if op.broadcasts:
+            for i, g in enumerate(grads):
+                if g is not None:
+                    grads[i] = unbroadcast(xp, g, args[i].shape)
+        return grads
+
+    def release(self):
+        """Free what backward needed (the graph's structure stays, so it can still be drawn)."""
+        op = self.op
+        if op is not None and not op.reads_args and not op.saves_output and self.args is not None:
+            # Ops that only need shapes can run again after release, as in PyTorch.
+            self.args = tuple(_Shape(a) if isinstance(a, numpy.ndarray) else a for a in self.args)
+            self.versions = None
+            return
+        self.args = None
+        self.out = None
+        self.versions = None
+
+
+def _first(grads):
+    return None if grads is None else grads[0]
+
+
+class _NodeHookHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+class AccumulateGrad:
+    """How ``next_functions`` shows a leaf: the node that accumulates into ``variable.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+def node_class(op):
+    """The grad_fn class for ``op``, named as PyTorch names it, made once per op."""
+    cls = op.node_class
+    if cls is None:
+        cls = op.node_class = type(op.name, (Node,), {"__slots__": (), "op": op})
+    return cls
+
+
+def anomaly_check(node, grads):
+    """In ``detect_anomaly`` mode, a NaN in a gradient is an error naming the op and where it was
+    created in forward."""
+    if not STATE.anomaly_check_nan:
+        return
+    for i, g in enumerate(grads):
+        array = getattr(g, "_data", g)
+        if array is not None and numpy.isnan(array).any():
+            where = "".join(node.trace or ["(forward trace not recorded)\n"])
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created it:\n{where}"
+            )

@@ -1,0 +1,244 @@
+"""Making tensors: from data (``tensor``, ``as_tensor``, ``from_numpy``), filled (``zeros``,
+``ones``, ``full``, ``eye``, ranges) and random (``rand``, ``randn``, ``randint``, ``randperm``),
+plus Torch7/old-PyTorch spellings (``FloatTensor``, ``Variable``) so seed code runs unchanged."""
+
+import numpy
+
+from . import backend, dtypes
+from .functions import _sizes
+from .random import default_generator
+from .tensor import Tensor, wrap
+
+__all__ = [
+    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange",
+    "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "FloatTensor",
+    "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "HalfTensor", "ByteTensor", "scalar_tensor",
+]
+
+
+def _infer(data):
+    """An array from Python data, with PyTorch's dtype inference: Python floats become the
+    default dtype, ints int64, bools bool; NumPy data keeps its own dtype."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (numpy.ndarray, numpy.generic)):
+        array = numpy.asarray(data)
+        dtypes.from_numpy_dtype(array.dtype)  # a clear error for unsupported dtypes
+        return array
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _to_arrays(data)
+    try:
+        array = numpy.array(data)
+    except ValueError as error:
+        raise ValueError(f"expected sequence of equal-length lists, got {data!r}: {error}") from None
+    if array.dtype == object:
+        raise TypeError(f"can't build a tensor from {type(data).__name__} data: {data!r}"[:200])
+    if array.dtype.kind == "f":
+        return array.astype(dtypes.get_default_dtype().numpy)
+    if array.dtype.kind in "iu":
+        return array.astype(numpy.int64)
+    if array.dtype.kind == "U":
+        raise TypeError(f"new(): invalid data type '{array.dtype.kind}' (strings are not numbers)")
+    return array
+
+
+def _flat(data):
+    for item in data:
+        if isinstance(item, (list, tuple)):
+            yield from _flat(item)
+        else:
+            yield item
+
+
+def _to_arrays(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_to_arrays(x) for x in data]
+    return data
+
+
+def _place(array, dtype, device, copy):
+    if dtype is not None:
+        array = array.astype(dtypes.as_dtype(dtype).numpy, copy=copy)
+    elif copy:
+        array = array.copy()
+    if device is not None:
+        array = backend.to_device(array, device)
+    return array
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    result = wrap(_place(_infer(data), dtype, device, copy=True))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory when it already is an array of the right dtype."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)) and (
+            device is None or data.device == backend.device(device)):
+        return data
+    return wrap(_place(_infer(data), dtype, device, copy=False))
+
+
+asarray = as_tensor
+
+
+def from_numpy(array):
+    """A tensor sharing memory with NumPy ``array`` (writes to one show in the other)."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    return wrap(array)
+
+
+def _filled(fill):
+    def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+        d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        array = fill(backend.array_module(device or "cpu"), _sizes(size), d.numpy)
+        result = wrap(array)
+        if requires_grad:
+            result.requires_grad_(True)
+        return result
+
+    return make
+
+
+zeros = _filled(lambda xp, shape, d: xp.zeros(shape, d))
+ones = _filled(lambda xp, shape, d: xp.ones(shape, d))
+empty = _filled(lambda xp, shape, d: xp.zeros(shape, d))  # zeroed: cheap, and never garbage
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(fill_value)
+    d = dtypes.as_dtype(dtype)
+    result = wrap(backend.array_module(device or "cpu").full(_sizes((size,)), fill_value, d.numpy))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def _like(make):
+    def like(input, *, dtype=None, device=None, requires_grad=False, **extra):
+        return make(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                    requires_grad=requires_grad, **extra)
+
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = (dtypes.get_default_dtype() if any(isinstance(v, float) for v in values)
+                 else dtypes.int64)
+    d = dtypes.as_dtype(dtype)
+    result = wrap(backend.array_module(device or "cpu").arange(*values, dtype=d.numpy))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    result = wrap(numpy.linspace(start, end, steps).astype(d.numpy))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    return wrap(numpy.logspace(start, end, steps, base=base).astype(d.numpy))
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    result = wrap(backend.array_module(device or "cpu").eye(n, m, dtype=d.numpy))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def _random(draw):
+    def make(*size, generator=None, dtype=None, device=None, requires_grad=False):
+        d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        rng = (generator or default_generator)._numpy
+        result = wrap(_place(numpy.asarray(draw(rng, _sizes(size)), d.numpy), None, device, False))
+        if requires_grad:
+            result.requires_grad_(True)
+        return result
+
+    return make
+
+
+rand = _random(lambda rng, shape: rng.random(shape))
+randn = _random(lambda rng, shape: rng.standard_normal(shape))
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
+    rng = (generator or default_generator)._numpy
+    return wrap(rng.integers(low, high, _sizes((size,))).astype(d.numpy))
+
+
+def randint_like(input, low=0, high=None, *, dtype=None):
+    return randint(low, high, input.shape, dtype=dtype or input.dtype)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
+    return wrap((generator or default_generator)._numpy.permutation(n).astype(d.numpy))
+
+
+def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
+    return tensor(value, dtype=dtype or dtypes.get_default_dtype(), requires_grad=requires_grad)
+
+
+def _legacy(dtype):
+    """Old PyTorch's typed constructors: ``FloatTensor([[1, 2]])`` or ``FloatTensor(2, 3)``."""
+
+    def make(*args):
+        if not args or all(isinstance(a, int) for a in args):
+            return zeros(*args, dtype=dtype)
+        if len(args) == 1:
+            return tensor(args[0], dtype=dtype)
+        raise TypeError(f"{dtype} constructor expects sizes or one sequence of data")
+
+    make.__name__ = make.__qualname__ = {
+        dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.int64: "LongTensor",
+        dtypes.int32: "IntTensor", dtypes.bool: "BoolTensor", dtypes.float16: "HalfTensor",
+        dtypes.uint8: "ByteTensor"}[dtype]
+    return make
+
+
+FloatTensor = _legacy(dtypes.float32)
+DoubleTensor = _legacy(dtypes.float64)
+LongTensor = _legacy(dtypes.int64)
+IntTensor = _legacy(dtypes.int32)
+BoolTensor = _legacy(dtypes.bool)
+HalfTensor = _legacy(dtypes.float16)
+ByteTensor = _legacy(dtypes.uint8)

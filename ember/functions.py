@@ -1,0 +1,1560 @@
+"""ember's op functions (``ember.exp``, ``ember.sum``, ...) and the Tensor methods that call them.
+
+Each function checks and normalises its arguments the PyTorch way (dims, ``keepdim``, dtype
+promotion, clear errors that name the op and the shapes), then hands arrays to the op in
+:mod:`ember.ops` through :func:`ember.tensor.apply`, which records the graph. At the bottom, the
+functions are attached to :class:`Tensor` as methods and operators, and :data:`TENSOR_XP` (the
+differentiable twin of :mod:`ember.ops.xp_numpy`) is handed to the graph for ``create_graph=True``.
+"""
+
+import builtins
+import collections
+import numbers
+
+import numpy
+
+from . import dtypes
+from .autograd.grad_mode import STATE
+from .autograd.graph import Node
+from .backend import device as device_type
+from .backend import to_device
+from .ops import Op, renamed, unbroadcast
+from .ops import elementwise as E
+from .ops import index as I
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+from .random import default_generator
+from .tensor import Tensor, _dim, apply, apply_binary, wrap
+
+_ndarray = numpy.ndarray
+_Number = (int, float, bool)
+
+# ----- operands and dtypes -------------------------------------------------------------------
+
+
+def as_tensor_operand(value, like=None):
+    """A tensor for an op argument that may be an array, a list or a NumPy scalar."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (_ndarray, numpy.generic)):
+        return wrap(numpy.asarray(value))
+    if isinstance(value, (list, tuple)):
+        array = numpy.asarray(value)
+        if array.dtype.kind == "f":
+            array = array.astype(dtypes.get_default_dtype().numpy)
+        return wrap(array)
+    raise TypeError(f"expected a Tensor or a number, got {builtins.type(value).__name__}")
+
+
+def _cast(t, d):
+    """``t`` in numpy dtype ``d``: differentiable when it has to be, free when it already is."""
+    if t._data.dtype == d:
+        return t
+    return apply(S.to_dtype, t, d)
+
+
+def _promote(a, b, floating=False):
+    """Operands ``a``, ``b`` (tensors or Python numbers) brought to the dtype PyTorch computes in."""
+    a_scalar, b_scalar = isinstance(a, _Number), isinstance(b, _Number)
+    if not a_scalar and not isinstance(a, Tensor):
+        a = as_tensor_operand(a)
+    if not b_scalar and not isinstance(b, Tensor):
+        b = as_tensor_operand(b)
+    if not a_scalar and not b_scalar:
+        if a._data.dtype == b._data.dtype and not (floating and a._data.dtype.kind != "f"):
+            return a, b
+        target = dtypes.result_type(a._data, b._data)
+    else:
+        tensor = b if a_scalar else a
+        scalar = a if a_scalar else b
+        kind = tensor._data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(scalar, float)) or (
+                kind == "b" and isinstance(scalar, bool)):
+            if not (floating and kind != "f"):
+                return a, b
+        target = dtypes.result_type(tensor._data, scalar)
+    if floating and not target.is_floating_point:
+        target = dtypes.get_default_dtype()
+    d = target.numpy
+    return (a if a_scalar else _cast(a, d)), (b if b_scalar else _cast(b, d))
+
+
+def _binary(op, floating=False):
+    """A function for elementwise op ``op`` with PyTorch's broadcasting and promotion."""
+    def function(input, other):
+        a, b = _promote(input, other, floating)
+        try:
+            return apply_binary(op, a, b)
+        except ValueError as error:
+            raise _broadcast_error(a, b, error) from None
+
+    return function
+
+
+def _broadcast_error(a, b, error):
+    shapes = [list(x.shape) if isinstance(x, Tensor) else [] for x in (a, b)]
+    if "broadcast" in str(error):
+        return RuntimeError(
+            f"The size of tensor a ({shapes[0]}) must match the size of tensor b ({shapes[1]}): "
+            f"shapes {shapes[0]} and {shapes[1]} cannot be broadcast together"
+        )
+    return RuntimeError(str(error))
+
+
+def _unary(op, floating=True):
+    def function(input):
+        if not isinstance(input, Tensor):
+            input = as_tensor_operand(input)
+        if floating and input._data.dtype.kind != "f":
+            input = _cast(input, dtypes.get_default_dtype().numpy)
+        return apply(op, input)
+
+    return function
+
+
+def _needs_float(t, name):
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {t.dtype}"
+        )
+
+
+# ----- elementwise ---------------------------------------------------------------------------
+
+_add, _sub, _mul = _binary(E.BINARY["add"]), _binary(E.BINARY["sub"]), _binary(E.BINARY["mul"])
+_rsub_op = renamed(E.BINARY["sub"], "RsubBackward1")
+_div = _binary(E.BINARY["div"], floating=True)
+_pow = _binary(E.BINARY["pow"])
+_rpow_op = renamed(E.BINARY["pow"], "PowBackward2")
+
+
+def add(input, other, *, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _add(input, other)
+
+
+def sub(input, other, *, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _sub(input, other)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (what ``2 - x`` calls)."""
+    a, b = _promote(other, input if alpha == 1 else mul(input, alpha))
+    return apply_binary(_rsub_op, a, b)
+
+
+mul = multiply = _mul
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return _div(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        a, b = _promote(input, other)
+        d = (a if isinstance(a, Tensor) else b)._data.dtype
+        return wrap(numpy.trunc(numpy.true_divide(_array(a), _array(b))).astype(d))
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+    )
+
+
+divide = true_divide = div
+
+
+def _no_grad_binary(ufunc):
+    """A non-differentiable elementwise function (comparisons, floor division, bitwise ops)."""
+
+    def function(input, other=None):
+        if other is None:
+            return wrap(ufunc(_array(input)))
+        a, b = _promote(input, other)
+        try:
+            return wrap(ufunc(_array(a), _array(b)))
+        except ValueError as error:
+            raise _broadcast_error(a, b, error) from None
+
+    return function
+
+
+def _array(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+floor_divide = _no_grad_binary(numpy.floor_divide)
+remainder = _binary(E.BINARY["remainder"])
+fmod = _no_grad_binary(numpy.fmod)
+maximum = _binary(E.BINARY["maximum"])
+minimum = _binary(E.BINARY["minimum"])
+atan2 = _binary(E.BINARY["atan2"], floating=True)
+eq = _no_grad_binary(numpy.equal)
+ne = _no_grad_binary(numpy.not_equal)
+lt = less = _no_grad_binary(numpy.less)
+le = less_equal = _no_grad_binary(numpy.less_equal)
+gt = greater = _no_grad_binary(numpy.greater)
+ge = greater_equal = _no_grad_binary(numpy.greater_equal)
+logical_and = _no_grad_binary(numpy.logical_and)
+logical_or = _no_grad_binary(numpy.logical_or)
+logical_xor = _no_grad_binary(numpy.logical_xor)
+logical_not = _no_grad_binary(numpy.logical_not)
+bitwise_and = _no_grad_binary(numpy.bitwise_and)
+bitwise_or = _no_grad_binary(numpy.bitwise_or)
+bitwise_xor = _no_grad_binary(numpy.bitwise_xor)
+bitwise_not = _no_grad_binary(numpy.invert)
+isnan = _no_grad_binary(numpy.isnan)
+isinf = _no_grad_binary(numpy.isinf)
+isfinite = _no_grad_binary(numpy.isfinite)
+floor = _no_grad_binary(numpy.floor)
+ceil = _no_grad_binary(numpy.ceil)
+trunc = _no_grad_binary(numpy.trunc)
+
+
+def round(input, decimals=0):
+    return wrap(numpy.round(_array(input), decimals))
+
+
+def pow(input, exponent):
+    if isinstance(input, _Number):  # scalar ** tensor
+        a, b = _promote(input, exponent)
+        return apply_binary(_rpow_op, a, b)
+    if isinstance(exponent, _Number):
+        base = input if isinstance(input, Tensor) else as_tensor_operand(input)
+        if base._data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
+            if isinstance(exponent, float):
+                base = _cast(base, dtypes.get_default_dtype().numpy)
+            else:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent == 2:
+            return apply(_SQUARE_AS_POW, base)
+        return apply(E.PARAMETRIC["pow_scalar"], base, exponent)
+    return _pow(input, exponent)
+
+
+_SQUARE_AS_POW = E.UNARY["square"]
+float_power = pow
+
+neg = negative = _unary(E.UNARY["neg"], floating=False)
+abs = absolute = _unary(E.UNARY["abs"], floating=False)
+exp = _unary(E.UNARY["exp"])
+log = _unary(E.UNARY["log"])
+log1p = _unary(E.UNARY["log1p"])
+expm1 = _unary(E.UNARY["expm1"])
+sqrt = _unary(E.UNARY["sqrt"])
+rsqrt = _unary(E.UNARY["rsqrt"])
+sin = _unary(E.UNARY["sin"])
+cos = _unary(E.UNARY["cos"])
+tanh = _unary(E.UNARY["tanh"])
+sigmoid = _unary(E.UNARY["sigmoid"])
+relu = _unary(E.UNARY["relu"], floating=False)
+square = _unary(E.UNARY["square"], floating=False)
+reciprocal = _unary(E.UNARY["reciprocal"])
+sign = _unary(E.UNARY["sign"], floating=False)
+erf = _unary(E.UNARY["erf"])
+silu = _unary(E.UNARY["silu"])
+
+
+def log2(input):
+    return log(input) / numpy.log(2).item()
+
+
+def log10(input):
+    return log(input) / numpy.log(10).item()
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: compose
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    if isinstance(min, float) or isinstance(max, float):
+        input = _cast(input, dtypes.get_default_dtype().numpy) if input._data.dtype.kind != "f" \
+            else input
+    return apply(E.PARAMETRIC["clamp"], input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return apply(_CLAMP_MIN, input, min, None)
+
+
+def clamp_max(input, max):
+    return apply(_CLAMP_MAX, input, None, max)
+
+
+_CLAMP_MIN = renamed(E.PARAMETRIC["clamp"], "ClampMinBackward0")
+_CLAMP_MAX = renamed(E.PARAMETRIC["clamp"], "ClampMaxBackward0")
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    condition = as_tensor_operand(condition)
+    if condition._data.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype}")
+    a, b = _promote(input, other)
+    a = a if isinstance(a, Tensor) else wrap(numpy.asarray(a, _scalar_numpy_dtype(a, b)))
+    b = b if isinstance(b, Tensor) else wrap(numpy.asarray(b, _scalar_numpy_dtype(b, a)))
+    try:
+        return apply(E.where, condition, a, b)
+    except ValueError as error:
+        raise RuntimeError(
+            f"where: shapes of condition {list(condition.shape)}, input {list(a.shape)} and "
+            f"other {list(b.shape)} cannot be broadcast together") from error
+
+
+def _scalar_numpy_dtype(scalar, other):
+    if isinstance(other, Tensor):
+        return other._data.dtype
+    return dtypes.scalar_dtype(scalar).numpy
+
+
+def nonzero(input, *, as_tuple=False):
+    found = numpy.nonzero(_array(input))
+    if as_tuple:
+        return tuple(wrap(i) for i in found)
+    return wrap(numpy.stack(found, axis=1) if found else numpy.zeros((0, 0), numpy.int64))
+
+
+def lerp(input, end, weight):
+    return input + (end - input) * weight
+
+
+# ----- reductions ----------------------------------------------------------------------------
+
+
+def _axes(dim, ndim, name="dim"):
+    """A PyTorch ``dim`` argument (None, an int, or a sequence) as a NumPy axis."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(_dim(d, ndim) for d in dim)
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
+        return axes
+    return _dim(dim, ndim)
+
+
+_SUM_ALL = renamed(R.sum, "SumBackward0")
+_MEAN_ALL = renamed(R.mean, "MeanBackward0")
+_PROD_ALL = renamed(R.prod, "ProdBackward0")
+_MAX_ALL = renamed(R.amax, "MaxBackward1")
+_MIN_ALL = renamed(R.amin, "MinBackward1")
+
+
+def _reduction_input(input, dtype):
+    input = input if isinstance(input, Tensor) else as_tensor_operand(input)
+    if dtype is not None:
+        input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    elif input._data.dtype.kind in "biu" and input._data.dtype != numpy.int64:
+        input = _cast(input, numpy.int64)  # PyTorch sums integers and bools as int64
+    return input
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    input = _reduction_input(input, dtype)
+    axis = _axes(dim, input.ndim)
+    return apply(_SUM_ALL if axis is None else R.sum, input, axis, keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    _needs_float(input, "mean")
+    axis = _axes(dim, input.ndim)
+    return apply(_MEAN_ALL if axis is None else R.mean, input, axis, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    input = _reduction_input(input, dtype)
+    axis = None if dim is None else _dim(dim, input.ndim)
+    return apply(_PROD_ALL if axis is None else R.prod, input, axis, keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # var(x, False): the old positional 'unbiased'
+        dim, unbiased = None, dim
+    _needs_float(input, "var")
+    return apply(R.var, input, _axes(dim, input.ndim), _correction(unbiased, correction), keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _needs_float(input, "std")
+    return apply(R.std, input, _axes(dim, input.ndim), _correction(unbiased, correction), keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _empty_check(input, name, dim=None):
+    if input._data.size == 0 and (dim is None or input._data.shape[dim] == 0):
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+
+
+def _extreme(name, full_op, dim_op, find, elementwise):
+    def function(input, dim=None, keepdim=False, *, out=None):
+        if isinstance(dim, Tensor):  # max(a, b): the elementwise form
+            return elementwise(input, dim)
+        if dim is None:
+            _empty_check(input, name)
+            return apply(full_op, input, None, False)
+        axis = _dim(dim, input.ndim)
+        _empty_check(input, name, axis)
+        values = apply(dim_op, input, axis, keepdim)
+        indices = wrap(find(input._data, axis, keepdims=keepdim).astype(numpy.int64))
+        return values_indices(values, indices)
+
+    function.__name__ = name
+    return function
+
+
+max = _extreme("max", _MAX_ALL, R.max_dim, numpy.argmax, maximum)
+min = _extreme("min", _MIN_ALL, R.min_dim, numpy.argmin, minimum)
+
+
+def amax(input, dim=(), keepdim=False):
+    return apply(R.amax, input, _axes(dim, input.ndim), keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return apply(R.amin, input, _axes(dim, input.ndim), keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    axis = None if dim is None else _dim(dim, input.ndim)
+    result = numpy.argmax(input._data, axis=axis, keepdims=keepdim and axis is not None)
+    return wrap(numpy.asarray(result, dtype=numpy.int64))
+
+
+def argmin(input, dim=None, keepdim=False):
+    axis = None if dim is None else _dim(dim, input.ndim)
+    result = numpy.argmin(input._data, axis=axis, keepdims=keepdim and axis is not None)
+    return wrap(numpy.asarray(result, dtype=numpy.int64))
+
+
+def logsumexp(input, dim, keepdim=False):
+    _needs_float(input, "logsumexp")
+    return apply(R.logsumexp, input, _axes(dim, input.ndim), keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    _needs_float(input, "norm")
+    if p in ("fro", None):
+        p = 2
+    if p == "nuc" or isinstance(p, str):
+        raise RuntimeError(f"norm: p='{p}' is not supported by ember (use p=2, 1, inf or a number)")
+    return apply(R.norm, input, float(p), _axes(dim, input.ndim), keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    input = _reduction_input(input, dtype)
+    return apply(R.cumsum, input, _dim(dim, input.ndim))
+
+
+def softmax(input, dim=None, dtype=None, _stacklevel=3):
+    if dtype is not None:
+        input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    return apply(R.softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
+
+
+def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
+    if dtype is not None:
+        input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    return apply(R.log_softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
+
+
+def _implicit_dim(input, dim):
+    if dim is not None:
+        return dim
+    return 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy choice when dim is omitted
+
+
+def all(input, dim=None, keepdim=False):
+    return wrap(numpy.asarray(numpy.all(_array(input), axis=_axes(dim, input.ndim),
+                                        keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    return wrap(numpy.asarray(numpy.any(_array(input), axis=_axes(dim, input.ndim),
+                                        keepdims=keepdim)))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(numpy.allclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return wrap(numpy.isclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def equal(input, other):
+    return input.shape == other.shape and bool(numpy.array_equal(_array(input), _array(other)))
+
+
+# ----- linear algebra ------------------------------------------------------------------------
+
+
+def _shape_text(t):
+    return "x".join(str(n) for n in t.shape)
+
+
+def _same_dtype(name, a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"{name}: expected both arguments to have the same dtype, but got: "
+            f"{a.dtype} != {b.dtype}"
+        )
+
+
+def _check_dims(name, t, dims, what):
+    if t.ndim != dims:
+        raise RuntimeError(f"{name}: {what} must be a {dims}D tensor, got a {t.ndim}D tensor "
+                           f"of shape {list(t.shape)}")
+
+
+def mm(input, mat2):
+    _check_dims("mm", input, 2, "self")
+    _check_dims("mm", mat2, 2, "mat2")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(input)} and {_shape_text(mat2)})"
+        )
+    _same_dtype("mm", input, mat2)
+    return apply(L.mm, input, mat2)
+
+
+def bmm(input, mat2):
+    _check_dims("bmm", input, 3, "batch1")
+    _check_dims("bmm", mat2, 3, "batch2")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    _same_dtype("bmm", input, mat2)
+    return apply(L.bmm, input, mat2)
+
+
+def mv(input, vec):
+    _check_dims("mv", input, 2, "matrix")
+    _check_dims("mv", vec, 1, "vector")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({_shape_text(input)}), "
+            f"vec ({vec.shape[0]})"
+        )
+    _same_dtype("mv", input, vec)
+    return apply(L.mv, input, vec)
+
+
+def dot(input, other):
+    _check_dims("dot", input, 1, "1st argument")
+    _check_dims("dot", other, 1, "2nd argument")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(
+            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
+            "of elements, but got {} and {} elements respectively".format(
+                input.shape[0], other.shape[0], input.shape[0], other.shape[0])
+        )
+    _same_dtype("dot", input, other)
+    return apply(L.dot, input, other)
+
+
+def matmul(input, other):
+    input, other = as_tensor_operand(input), as_tensor_operand(other)
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D "
+            f"and {other.ndim}D"
+        )
+    if input.ndim == 2 and other.ndim == 2:
+        return mm(input, other)
+    if input.ndim == 2 and other.ndim == 1:
+        return mv(input, other)
+    if input.ndim == 1 and other.ndim == 1:
+        return dot(input, other)
+    k_a = input.shape[-1]
+    k_b = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_a != k_b:
+        a2 = input.shape if input.ndim > 1 else (1, k_a)
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text_of(a2)} and "
+            f"{_shape_text(other)})"
+        )
+    _same_dtype("matmul", input, other)
+    try:
+        return apply(L.matmul, input, other)
+    except ValueError as error:
+        raise RuntimeError(
+            f"matmul: batch dimensions of shapes {list(input.shape)} and {list(other.shape)} "
+            "cannot be broadcast together"
+        ) from error
+
+
+def _shape_text_of(shape):
+    return "x".join(str(n) for n in shape)
+
+
+def outer(input, vec2):
+    _check_dims("outer", input, 1, "input")
+    _check_dims("outer", vec2, 1, "vec2")
+    return apply(L.outer, input, vec2)
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    _check_mm(mat1, mat2)
+    return _broadcasting("addmm", L.addmm, input, mat1, mat2, beta, alpha)
+
+
+def _check_mm(mat1, mat2):
+    _check_dims("addmm", mat1, 2, "mat1")
+    _check_dims("addmm", mat2, 2, "mat2")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(mat1)} and {_shape_text(mat2)})"
+        )
+
+
+def _broadcasting(name, op, input, a, b, beta, alpha):
+    try:
+        return apply(op, input, a, b, beta, alpha)
+    except ValueError as error:
+        raise RuntimeError(f"{name}: input of shape {list(input.shape)} cannot be broadcast to the "
+                           f"product's shape") from error
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    _check_dims("addmv", mat, 2, "mat")
+    _check_dims("addmv", vec, 1, "vec")
+    if mat.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
+                           f"mat ({_shape_text(mat)}), vec ({vec.shape[0]})")
+    return _broadcasting("addmv", L.addmv, input, mat, vec, beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    _check_dims("addr", vec1, 1, "vec1")
+    _check_dims("addr", vec2, 1, "vec2")
+    return _broadcasting("addr", L.addr, input, vec1, vec2, beta, alpha)
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if "->" not in equation:  # implicit output: the letters that appear once, sorted
+        letters = equation.replace(",", "").replace(" ", "")
+        equation += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    try:
+        return apply(L.einsum, equation, *operands)
+    except ValueError as error:
+        raise RuntimeError(f"einsum(): {error} (equation '{equation}', operand shapes "
+                           f"{[list(o.shape) for o in operands]})") from None
+
+
+def transpose(input, dim0, dim1):
+    n = input.ndim
+    return apply(S.transpose, input, _dim(dim0, n), _dim(dim1, n))
+
+
+swapaxes = swapdims = transpose
+_T = renamed(S.transpose, "TBackward0")
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    if input.ndim < 2:
+        return input
+    return apply(_T, input, 0, 1)
+
+
+def permute(input, *dims):
+    dims = _sizes(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+            f"equal to len(dims) = {len(dims)}"
+        )
+    axes = tuple(_dim(d, input.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return apply(S.permute, input, axes)
+
+
+# ----- shapes --------------------------------------------------------------------------------
+
+
+def _sizes(args):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the sizes (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(int(a) for a in args[0])
+    return tuple(int(a) for a in args)
+
+
+def _infer_shape(shape, numel):
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for n in shape:
+        if n != -1:
+            known *= n
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        return tuple(numel // known if n == -1 else n for n in shape)
+    if known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(input, *shape):
+    return apply(S.reshape, input, _infer_shape(_sizes(shape), input._data.size))
+
+
+def view(input, *shape):
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        return wrap(input._data.view(shape[0].numpy))
+    shape = _infer_shape(_sizes(shape), input._data.size)
+    try:
+        return apply(S.view, input, shape)
+    except AttributeError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start, end = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    d = _dim(dim, input.ndim)
+    shape = input.shape
+    return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        axis = tuple(i for i, n in enumerate(input.shape) if n == 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axis = tuple(d for d in (_dim(d, input.ndim) for d in dims) if input.shape[d] == 1)
+    return apply(S.squeeze, input, axis)
+
+
+def unsqueeze(input, dim):
+    return apply(S.unsqueeze, input, _dim(dim, input.ndim + 1))
+
+
+def expand(input, *sizes):
+    sizes = _sizes(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            f"expand({input.dtype}{{{list(input.shape)}}}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({input.ndim})"
+        )
+    lead = len(sizes) - input.ndim
+    shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    for i, n in enumerate(input.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[lead + i]}) must match the existing size "
+                f"({n}) at non-singleton dimension {lead + i}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(input.shape)}"
+            )
+    return apply(S.expand, input, shape)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, shape)
+
+
+def repeat(input, *sizes):
+    sizes = _sizes(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+            "tensor"
+        )
+    return apply(S.repeat, input, sizes)
+
+
+def flip(input, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return apply(S.flip, input, tuple(_dim(d, input.ndim) for d in dims))
+
+
+def _tensors(tensors, name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, "
+                        "not Tensor")
+    tensors = [as_tensor_operand(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    d = tensors[0]._data.dtype
+    if builtins.any(t._data.dtype != d for t in tensors):
+        target = dtypes.result_type(*[t._data for t in tensors]).numpy
+        tensors = [_cast(t, target) for t in tensors]
+    return tensors
+
+
+def cat(tensors, dim=0):
+    tensors = _tensors(tensors, "cat")
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = tensors[0]
+    axis = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or builtins.any(
+                a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != axis):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list."
+            )
+    return apply(S.cat, axis, *tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = _tensors(tensors, "stack")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                f"entry 0 and {list(t.shape)} at entry {i}"
+            )
+    return apply(S.stack, _dim(dim, tensors[0].ndim + 1), *tensors)
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def _slice_along(input, dim, start, stop):
+    return input[(slice(None),) * dim + (slice(start, stop),)]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _dim(dim, tensor.ndim)
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0 and n > 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        bounds = [(s, builtins.min(s + size, n)) for s in range(0, n, size)] or [(0, 0)]
+    else:
+        sections = list(split_size_or_sections)
+        if builtins.sum(sections) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={sections}"
+            )
+        starts = numpy.cumsum([0] + sections).tolist()
+        bounds = list(zip(starts[:-1], starts[1:]))
+    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: {}".format(chunks))
+    n = input.shape[_dim(dim, input.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, builtins.max(size, 1), dim)
+
+
+def unbind(input, dim=0):
+    d = _dim(dim, input.ndim)
+    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.shape[d]))
+
+
+def narrow(input, dim, start, length):
+    d = _dim(dim, input.ndim)
+    return _slice_along(input, d, start, start + length)
+
+
+def clone(input, *, memory_format=None):
+    return apply(S.clone, input)
+
+
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    return apply(S.clone, input)
+
+
+def tril(input, diagonal=0):
+    return input * wrap(numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool))
+
+
+def triu(input, diagonal=0):
+    return input * wrap(~numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool))
+
+
+# ----- indexing ------------------------------------------------------------------------------
+
+_SELECT = renamed(I.getitem, "SelectBackward0", view=True)
+_SLICE = renamed(I.getitem, "SliceBackward0", view=True)
+
+
+def _index(index):
+    """A PyTorch index with tensors turned into arrays, and whether it makes a view."""
+    parts = index if isinstance(index, tuple) else (index,)
+    converted, basic, selects = [], True, False
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part._data
+            if part.ndim == 0 and part.dtype.kind in "iu":
+                part = int(part)
+        elif isinstance(part, list):
+            part = numpy.asarray(part)
+            if part.dtype.kind == "f" or (part.size == 0 and part.dtype.kind == "f"):
+                part = part.astype(numpy.int64)
+        if isinstance(part, _ndarray):
+            basic = False
+            if part.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        elif isinstance(part, numbers.Integral) and not isinstance(part, bool):
+            selects, part = True, int(part)
+        elif not (part is None or part is Ellipsis or isinstance(part, (slice, bool))):
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {builtins.type(part).__name__})"
+            )
+        converted.append(part)
+    index = tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
+    return index, basic, selects
+
+
+def _check_bounds(input, index):
+    parts = index if isinstance(index, tuple) else (index,)
+    dim = 0
+    for part in parts:
+        if part is Ellipsis:
+            dim = input.ndim - builtins.sum(
+                1 for p in parts if p is not None and p is not Ellipsis
+                and not (isinstance(p, _ndarray) and p.dtype.kind == "b")
+            ) - builtins.sum(p.ndim - 1 for p in parts
+                             if isinstance(p, _ndarray) and p.dtype.kind == "b")
+            continue
+        if part is None:
+            continue
+        if dim >= input.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {input.ndim}")
+        size = input.shape[dim]
+        if isinstance(part, int) and not -size <= part < size:
+            raise IndexError(
+                f"index {part} is out of bounds for dimension {dim} with size {size}"
+            )
+        if isinstance(part, _ndarray) and part.dtype.kind in "iu" and part.size:
+            if part.max() >= size or part.min() < -size:
+                bad = part.max() if part.max() >= size else part.min()
+                raise IndexError(
+                    f"index {bad} is out of bounds for dimension {dim} with size {size}"
+                )
+        if isinstance(part, _ndarray) and part.dtype.kind == "b":
+            if part.shape != input.shape[dim:dim + part.ndim]:
+                raise IndexError(
+                    f"The shape of the mask {list(part.shape)} at index {dim} does not match the "
+                    f"shape of the indexed tensor {list(input.shape[dim:dim + part.ndim])}"
+                )
+            dim += part.ndim
+            continue
+        dim += 1
+
+
+def getitem(input, index):
+    index, basic, selects = _index(index)
+    _check_bounds(input, index)
+    if basic:
+        return apply(_SELECT if selects else _SLICE, input, index)
+    return apply(I.getitem, input, index)
+
+
+_SETITEM = None  # defined with the in-place ops below
+
+
+def gather(input, dim, index):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
+        raise RuntimeError(
+            f"index {int(index._data.max())} is out of bounds for dimension {d} with size "
+            f"{input.shape[d]}"
+        )
+    return apply(I.gather, input, d, index._data)
+
+
+def scatter_add(input, dim, index, src):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
+        raise RuntimeError(
+            f"index {int(index._data.max())} is out of bounds for dimension {d} with size "
+            f"{input.shape[d]}"
+        )
+    return apply(I.scatter_add, input, d, index._data, src)
+
+
+def index_select(input, dim, index):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < -input.shape[d]):
+        raise IndexError(
+            f"index out of range in self: index {int(index._data.max())} for dimension {d} with "
+            f"size {input.shape[d]}"
+        )
+    return apply(I.index_select, input, d, index._data.reshape(-1))
+
+
+def masked_fill(input, mask, value):
+    mask = as_tensor_operand(mask)
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s).")
+        if value._rg:
+            return where(mask, value.to(input.dtype).expand(input.shape), input)
+        value = value.item()
+    try:
+        numpy.broadcast_shapes(mask.shape, input.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({list(input.shape)}) must match the size of tensor b "
+            f"({list(mask.shape)}) for masked_fill"
+        ) from None
+    return apply(I.masked_fill, input, mask._data, value)
+
+
+def take_along_dim(input, indices, dim):
+    return gather(input, dim, indices)
+
+
+# ----- conversions ---------------------------------------------------------------------------
+
+
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, dtypes.dtype) or arg in (float, int, bool):
+            dtype = arg
+        elif isinstance(arg, (str, device_type)):
+            device = arg
+        elif arg is not None:
+            raise TypeError(f"to() received an invalid argument: {arg!r}")
+    out = input
+    if dtype is not None:
+        d = dtypes.as_dtype(dtype).numpy
+        out = apply(S.to_dtype, out, d) if (out._data.dtype != d or copy) else out
+    if device is not None and device_type(device) != input.device:
+        moved = wrap(to_device(out._data, device))
+        moved._rg = out._rg and out._grad_fn is None
+        out = moved
+    elif copy and out is input:
+        out = clone(input)
+    return out
+
+
+def _converter(d):
+    def convert(self, memory_format=None):
+        return to(self, d)
+
+    return convert
+
+
+def type_as(input, other):
+    return to(input, other.dtype)
+
+
+def type(input, dtype=None):
+    if dtype is None:
+        return f"ember.{_TYPE_NAMES.get(input.dtype.name, 'Tensor')}"
+    if isinstance(dtype, str):
+        dtype = _NAMED_TYPES[dtype.rsplit(".", 1)[-1]]
+    return to(input, dtype)
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_NAMED_TYPES = {v: getattr(dtypes, k) for k, v in _TYPE_NAMES.items()}
+
+
+def cpu(input):
+    return to(input, device="cpu")
+
+
+def cuda(input, device=None):
+    return to(input, device=f"cuda:{device or 0}")
+
+
+# ----- in-place ops --------------------------------------------------------------------------
+
+
+def _check_inplace(self):
+    if STATE.enabled and self._rg and self._grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def inplace(self, compute):
+    """Make ``self`` hold ``compute(before)``: the in-place form of any out-of-place function.
+
+    When autograd is recording, ``before`` is a snapshot of ``self`` that keeps self's place in
+    the graph, and ``self`` takes over the result's grad_fn, so gradients flow through the
+    change. Either way the result is written into self's memory (its views see it) and self's
+    version counter goes up, so backward can refuse values that were overwritten.
+    """
+    _check_inplace(self)
+    if not STATE.enabled:
+        _write(self, compute(self), "in-place operation")
+        return self
+    before = wrap(self._data.copy(), self._grad_fn)
+    before._rg = self._rg
+    result = compute(before)
+    _write(self, result, "in-place operation")
+    self._grad_fn, self._rg = result._grad_fn, result._rg
+    return self
+
+
+def _write(self, result, name):
+    data = result._data
+    if data.shape != self._data.shape:
+        try:
+            data = numpy.broadcast_to(data, self._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(result.shape)}"
+            ) from None
+    if data.dtype != self._data.dtype and not dtypes.can_cast(data.dtype, self._data.dtype):
+        raise RuntimeError(
+            f"result type {dtypes.from_numpy_dtype(data.dtype)} can't be cast to the desired "
+            f"output type {self.dtype}"
+        )
+    if data is not self._data:
+        self._data[...] = data
+    self._vc[0] += 1
+
+
+def _fast_inplace(ufunc, slow, floating=False):
+    """In-place arithmetic. When no graph is being recorded (optimizer steps, seed 004's
+    ``w1 -= learning_rate * grad_w1``) a ufunc writes straight into self's memory."""
+
+    def method(self, other, *, alpha=1):
+        if alpha != 1:
+            other = other * alpha
+        if STATE.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+            return inplace(self, lambda before: slow(before, other))
+        data = other._data if isinstance(other, Tensor) else other
+        if isinstance(data, (list, tuple)):
+            data = numpy.asarray(data)
+        result = dtypes.result_type(self._data, data)
+        if floating and not result.is_floating_point:
+            result = dtypes.get_default_dtype()
+        if not dtypes.can_cast(result, self.dtype):
+            raise RuntimeError(
+                f"result type {result} can't be cast to the desired output type {self.dtype}")
+        try:
+            ufunc(self._data, data, out=self._data, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(numpy.broadcast_shapes(self.shape, numpy.shape(data)))}"
+            ) from None
+        self._vc[0] += 1
+        return self
+
+    return method
+
+
+def zero_(self):
+    _check_inplace(self)
+    self._data[...] = 0
+    self._vc[0] += 1
+    if STATE.enabled and self._grad_fn is not None:  # the new values no longer depend on anything
+        self._grad_fn, self._rg = None, False
+    return self
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value._rg and STATE.enabled:
+            return inplace(self, lambda before: value.expand(before.shape) + before * 0)
+        value = value.item()
+    _check_inplace(self)
+    self._data[...] = value
+    self._vc[0] += 1
+    if STATE.enabled and self._grad_fn is not None:
+        self._grad_fn, self._rg = None, False
+    return self
+
+
+def copy_(self, src, non_blocking=False):
+    src = as_tensor_operand(src)
+    if STATE.enabled and (self._rg or src._rg):
+        return inplace(self, lambda before: before * 0 + _cast(src, self._data.dtype))
+    _check_inplace(self)
+    _write(self, wrap(src._data.astype(self._data.dtype, copy=False)), "copy_")
+    return self
+
+
+def _random_(fill):
+    def method(self, *args, generator=None, **kwargs):
+        _check_inplace(self)
+        rng = (generator or default_generator)._numpy
+        with_grad = STATE.enabled and self._grad_fn is not None
+        self._data[...] = fill(rng, self._data.shape, *args, **kwargs)
+        self._vc[0] += 1
+        if with_grad:
+            self._grad_fn, self._rg = None, False
+        return self
+
+    return method
+
+
+uniform_ = _random_(lambda rng, shape, a=0.0, b=1.0, **_: rng.uniform(a, b, shape))
+normal_ = _random_(lambda rng, shape, mean=0.0, std=1.0, **_: rng.normal(mean, std, shape))
+bernoulli_ = _random_(lambda rng, shape, p=0.5, **_: rng.random(shape) < p)
+exponential_ = _random_(lambda rng, shape, lambd=1.0, **_: rng.exponential(1 / lambd, shape))
+
+
+def random_(self, low=0, high=None, *, generator=None):
+    if high is None:
+        low, high = 0, low if low else 2**24
+    self._data[...] = (generator or default_generator)._numpy.integers(low, high, self.shape)
+    self._vc[0] += 1
+    return self
+
+
+def _index_put(a, index, values):
+    out = a.copy()
+    out[index] = values
+    return out
+
+
+def _index_put_vjp_a(xp, g, a, index, values, out):
+    return xp.index_fill_zero(g, index)
+
+
+def _index_put_vjp_values(xp, g, a, index, values, out):
+    return unbroadcast(xp, g[index], values.shape)
+
+
+def setitem(self, index, value):
+    index, basic, _ = _index(index)
+    _check_bounds(self, index)
+    if STATE.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
+        # Recorded: the new tensor is "self with values written at index"; gradient reaches the
+        # old self everywhere except the written places, and the values at exactly those.
+        value = _cast(as_tensor_operand(value) if not isinstance(value, _Number)
+                      else wrap(numpy.asarray(value, self._data.dtype)), self._data.dtype)
+        inplace(self, lambda before: apply(_INDEX_PUT, before, index, value))
+        return
+    data = value._data if isinstance(value, Tensor) else value
+    try:
+        self._data[index] = data
+    except ValueError as error:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(numpy.shape(data))} cannot be broadcast "
+            f"to indexing result of shape {list(numpy.shape(self._data[index]))}"
+        ) from error
+    self._vc[0] += 1
+
+
+_INDEX_PUT = Op("IndexPutBackward0", _index_put, (_index_put_vjp_a, None, _index_put_vjp_values),
+                ("grad_a = grad, zeroed where values were written", None,
+                 "grad_values = grad at the written places"), saves="")
+
+
+def masked_fill_(self, mask, value):
+    return inplace(self, lambda before: masked_fill(before, mask, value))
+
+
+def clamp_(self, min=None, max=None):
+    return inplace(self, lambda before: clamp(before, min, max))
+
+
+def _unary_inplace(function):
+    def method(self, *args, **kwargs):
+        return inplace(self, lambda before: function(before, *args, **kwargs))
+
+    return method
+
+
+# ----- the differentiable array namespace for create_graph=True ------------------------------
+
+
+class _TensorXP:
+    """:mod:`ember.ops.xp_numpy`'s twin on tensors: the same names and signatures, built from
+    ember's differentiable functions, so VJPs run on it record a graph of the backward pass."""
+
+    exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf = (
+        staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf))
+
+    @staticmethod
+    def where(condition, a, b):
+        return where(as_tensor_operand(condition), a, b)
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return sum(a, axis, keepdims)
+
+    @staticmethod
+    def prod(a, axis=None, keepdims=False):
+        return prod(a, axis, keepdims)
+
+    @staticmethod
+    def reshape(a, shape):
+        return reshape(a, shape)
+
+    @staticmethod
+    def broadcast_to(a, shape):
+        return expand(a, shape)
+
+    @staticmethod
+    def expand_dims(a, axis):
+        return unsqueeze(a, axis)
+
+    @staticmethod
+    def swapaxes(a, i, j):
+        return transpose(a, i, j)
+
+    @staticmethod
+    def transpose(a, axes):
+        return permute(a, axes)
+
+    @staticmethod
+    def matmul(a, b):
+        a, b = as_tensor_operand(a), as_tensor_operand(b)
+        return apply(L.matmul, a, b)
+
+    @staticmethod
+    def flip(a, axis):
+        return flip(a, axis)
+
+    @staticmethod
+    def cumsum(a, axis):
+        return cumsum(a, axis)
+
+    @staticmethod
+    def maximum(a, b):
+        return maximum(a, b)
+
+    @staticmethod
+    def zeros_like(a):
+        return wrap(numpy.zeros_like(a._data))
+
+    @staticmethod
+    def astype(a, dtype):
+        return _cast(a, dtype)
+
+    @staticmethod
+    def einsum(equation, *operands):
+        return apply(L.einsum, equation, *[as_tensor_operand(o) for o in operands])
+
+    @staticmethod
+    def take(a, index, axis):
+        return apply(I.index_select, a, axis, index)
+
+    @staticmethod
+    def take_along_axis(a, index, axis):
+        return apply(I.gather, a, axis, index)
+
+    @staticmethod
+    def index_add_into(shape, index, values, dtype):
+        return apply(I.index_add_into, values, shape, index, dtype)
+
+    @staticmethod
+    def scatter_add_along(shape, dim, index, values, dtype):
+        return apply(I.scatter_add, wrap(numpy.zeros(shape, dtype)), dim, index, values)
+
+    @staticmethod
+    def index_add_along(shape, dim, index, values, dtype):
+        index = index._data if isinstance(index, Tensor) else index
+        full = (slice(None),) * dim + (index,)
+        return apply(I.index_add_into, values, shape, full, dtype)
+
+    @staticmethod
+    def argmax(a, axis, keepdims=False):
+        return numpy.argmax(a._data, axis, keepdims=keepdims)
+
+    @staticmethod
+    def argmin(a, axis, keepdims=False):
+        return numpy.argmin(a._data, axis, keepdims=keepdims)
+
+    @staticmethod
+    def index_fill_zero(grad, index):
+        mask = numpy.ones(grad.shape, bool)
+        mask[index] = False
+        return where(wrap(mask), grad, 0)
+
+
+TENSOR_XP = _TensorXP()
+Node.tensor_xp = TENSOR_XP
+
+
+# ----- Tensor methods and operators ----------------------------------------------------------
+
+
+def _swapped(function):
+    def reflected(self, other):
+        return function(other, self)
+
+    return reflected
+
+
+def _self_first(function):
+    """``x.where(condition, y)`` is ``where(condition, x, y)``."""
+
+    def method(self, condition, other):
+        return function(condition, self, other)
+
+    return method
+
+
+_METHODS = dict(
+    add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
+    true_divide=div, floor_divide=floor_divide, remainder=remainder, fmod=fmod, pow=pow, neg=neg,
+    negative=neg, abs=abs, absolute=abs, exp=exp, log=log, log1p=log1p, expm1=expm1, sqrt=sqrt,
+    rsqrt=rsqrt, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu, square=square,
+    reciprocal=reciprocal, sign=sign, erf=erf, log2=log2, log10=log10, clamp=clamp, clip=clamp,
+    clamp_min=clamp_min, clamp_max=clamp_max, maximum=maximum, minimum=minimum, atan2=atan2,
+    lerp=lerp, where=_self_first(where), eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, less=lt,
+    greater=gt, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
+    logical_not=logical_not, isnan=isnan, isinf=isinf, isfinite=isfinite, floor=floor, ceil=ceil,
+    trunc=trunc, round=round, sum=sum, mean=mean, prod=prod, var=var, std=std, max=max, min=min,
+    amax=amax, amin=amin, argmax=argmax, argmin=argmin, logsumexp=logsumexp, norm=norm,
+    cumsum=cumsum, softmax=softmax, log_softmax=log_softmax, all=all, any=any, allclose=allclose,
+    isclose=isclose, equal=equal, mm=mm, bmm=bmm, mv=mv, dot=dot, matmul=matmul, outer=outer,
+    ger=outer, addmm=addmm, addmv=addmv, addr=addr, t=t, transpose=transpose, swapaxes=transpose,
+    swapdims=transpose, permute=permute, reshape=reshape, view=view, view_as=view_as,
+    reshape_as=reshape_as, flatten=flatten, unflatten=unflatten, squeeze=squeeze,
+    unsqueeze=unsqueeze, expand=expand, expand_as=expand_as, broadcast_to=broadcast_to,
+    repeat=repeat, flip=flip, split=split, chunk=chunk, unbind=unbind, narrow=narrow, clone=clone,
+    contiguous=contiguous, tril=tril, triu=triu, gather=gather, scatter_add=scatter_add,
+    index_select=index_select, masked_fill=masked_fill, take_along_dim=take_along_dim,
+    nonzero=nonzero, to=to, type_as=type_as, type=type, cpu=cpu, cuda=cuda,
+    float=_converter(dtypes.float32), double=_converter(dtypes.float64),
+    half=_converter(dtypes.float16), long=_converter(dtypes.int64), int=_converter(dtypes.int32),
+    short=_converter(dtypes.int16), bool=_converter(dtypes.bool), byte=_converter(dtypes.uint8),
+    # in place
+    add_=_fast_inplace(numpy.add, add), sub_=_fast_inplace(numpy.subtract, sub),
+    mul_=_fast_inplace(numpy.multiply, mul),
+    div_=_fast_inplace(numpy.true_divide, div, floating=True),
+    zero_=zero_, fill_=fill_, copy_=copy_, clamp_=clamp_, clip_=clamp_,
+    masked_fill_=masked_fill_, uniform_=uniform_, normal_=normal_, bernoulli_=bernoulli_,
+    exponential_=exponential_, random_=random_,
+    relu_=_unary_inplace(relu), neg_=_unary_inplace(neg), exp_=_unary_inplace(exp),
+    log_=_unary_inplace(log), sqrt_=_unary_inplace(sqrt), abs_=_unary_inplace(abs),
+    sigmoid_=_unary_inplace(sigmoid), tanh_=_unary_inplace(tanh), pow_=_unary_inplace(pow),
+    clamp_min_=_unary_inplace(clamp_min), clamp_max_=_unary_inplace(clamp_max),
+    square_=_unary_inplace(square), reciprocal_=_unary_inplace(reciprocal),
+    scatter_add_=_unary_inplace(scatter_add), lerp_=_unary_inplace(lerp),
+    # operators
+    __add__=add, __radd__=_swapped(add), __sub__=sub, __rsub__=_swapped(sub), __mul__=mul,
+    __rmul__=_swapped(mul), __truediv__=div, __rtruediv__=_swapped(div),
+    __floordiv__=floor_divide, __rfloordiv__=_swapped(floor_divide), __mod__=remainder,
+    __rmod__=_swapped(remainder), __pow__=pow, __rpow__=_swapped(pow), __matmul__=matmul,
+    __rmatmul__=_swapped(matmul), __neg__=neg, __abs__=abs, __invert__=bitwise_not,
+    __and__=bitwise_and, __or__=bitwise_or, __xor__=bitwise_xor, __rand__=_swapped(bitwise_and),
+    __ror__=_swapped(bitwise_or), __rxor__=_swapped(bitwise_xor), __eq__=eq, __ne__=ne,
+    __lt__=lt, __le__=le, __gt__=gt, __ge__=ge, __getitem__=getitem, __setitem__=setitem,
+    __iadd__=_fast_inplace(numpy.add, add), __isub__=_fast_inplace(numpy.subtract, sub),
+    __imul__=_fast_inplace(numpy.multiply, mul),
+    __itruediv__=_fast_inplace(numpy.true_divide, div, floating=True),
+)
+
+for _name, _function in _METHODS.items():
+    setattr(Tensor, _name, _function)
+
+
+def _pos(self):
+    return self
+
+
+Tensor.__pos__ = _pos
+Tensor.T = property(lambda self: self if self.ndim < 2 else permute(self, *range(self.ndim)[::-1]))
+Tensor.mT = property(lambda self: transpose(self, -2, -1))
+Tensor.H = property(lambda self: t(self))
+Tensor.mH = Tensor.mT

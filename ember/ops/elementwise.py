@@ -1,0 +1,196 @@
+"""Elementwise ops: one row each, forward and VJP side by side.
+
+Each VJP is ``vjp(xp, grad, *args, out)``: ``grad`` is dL/d(out), the result is dL/d(arg) for one
+argument. Elementwise means the Jacobian is diagonal, so every VJP is ``grad`` times the local
+derivative, element by element (the chain rule, one element at a time). Binary ops broadcast;
+:func:`ember.ops.op.unbroadcast` sums each gradient back to its argument's shape.
+"""
+
+import math
+
+import numpy
+
+from .op import Op
+from .xp_numpy import erf
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh(a):
+    return 0.5 * a * (1 + numpy.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a**3)))
+
+
+def _gelu(a, approximate):
+    if approximate == "tanh":
+        return _gelu_tanh(a)
+    return 0.5 * a * (1 + erf(a * (1 / math.sqrt(2))))
+
+
+def _gelu_vjp(xp, g, a, approximate, out):
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
+        t = xp.tanh(inner)
+        d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+        return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner)
+    cdf = xp.erf(a * (1 / math.sqrt(2))) * 0.5 + 0.5
+    pdf = xp.exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + a * pdf)
+
+
+def _softplus(a, beta, threshold):
+    scaled = a * beta
+    # Above the threshold softplus is the identity to within rounding, and exp would overflow.
+    return numpy.where(scaled > threshold, a, numpy.logaddexp(0, scaled) / beta).astype(a.dtype)
+
+
+def _elu(a, alpha):
+    return numpy.where(a > 0, a, alpha * numpy.expm1(numpy.minimum(a, 0))).astype(a.dtype)
+
+
+def _sigmoid(a):
+    return 0.5 * numpy.tanh(0.5 * a) + 0.5  # exact sigmoid, without exp's overflow warnings
+
+
+def _silu(a):
+    return a * _sigmoid(a)
+
+
+# name, grad_fn name, forward, VJP, rule, what the VJP reads ("args", "out", or nothing "")
+_UNARY = [
+    ("neg", "NegBackward0", numpy.negative, lambda xp, g, a, out: -g, "grad_a = -grad", ""),
+    ("abs", "AbsBackward0", numpy.abs, lambda xp, g, a, out: g * xp.sign(a),
+     "grad_a = grad * sign(a)", "args"),
+    ("exp", "ExpBackward0", numpy.exp, lambda xp, g, a, out: g * out, "grad_a = grad * exp(a)", "out"),
+    ("log", "LogBackward0", numpy.log, lambda xp, g, a, out: g / a, "grad_a = grad / a", "args"),
+    ("log1p", "Log1PBackward0", numpy.log1p, lambda xp, g, a, out: g / (a + 1),
+     "grad_a = grad / (1 + a)", "args"),
+    ("expm1", "Expm1Backward0", numpy.expm1, lambda xp, g, a, out: g * (out + 1),
+     "grad_a = grad * exp(a)", "out"),
+    ("sqrt", "SqrtBackward0", numpy.sqrt, lambda xp, g, a, out: g / (out * 2),
+     "grad_a = grad / (2 * sqrt(a))", "out"),
+    ("rsqrt", "RsqrtBackward0", lambda a: 1 / numpy.sqrt(a),
+     lambda xp, g, a, out: g * out * out * out * -0.5, "grad_a = -grad / (2 * a^1.5)", "out"),
+    ("sin", "SinBackward0", numpy.sin, lambda xp, g, a, out: g * xp.cos(a),
+     "grad_a = grad * cos(a)", "args"),
+    ("cos", "CosBackward0", numpy.cos, lambda xp, g, a, out: -g * xp.sin(a),
+     "grad_a = -grad * sin(a)", "args"),
+    ("tanh", "TanhBackward0", numpy.tanh, lambda xp, g, a, out: g * (1 - out * out),
+     "grad_a = grad * (1 - tanh(a)^2)", "out"),
+    ("sigmoid", "SigmoidBackward0", _sigmoid, lambda xp, g, a, out: g * out * (1 - out),
+     "grad_a = grad * s * (1 - s), s = sigmoid(a)", "out"),
+    ("relu", "ReluBackward0", lambda a: numpy.maximum(a, 0),
+     lambda xp, g, a, out: xp.where(out > 0, g, 0), "grad_a = grad where a > 0, else 0", "out"),
+    ("square", "PowBackward0", numpy.square, lambda xp, g, a, out: g * a * 2,
+     "grad_a = grad * 2a", "args"),
+    ("reciprocal", "ReciprocalBackward0", numpy.reciprocal,
+     lambda xp, g, a, out: -g * out * out, "grad_a = -grad / a^2", "out"),
+    ("sign", "SignBackward0", numpy.sign, lambda xp, g, a, out: xp.zeros_like(g),
+     "grad_a = 0", ""),
+    ("erf", "ErfBackward0", erf,
+     lambda xp, g, a, out: g * xp.exp(-a * a) * (2 / math.sqrt(math.pi)),
+     "grad_a = grad * 2/sqrt(pi) * exp(-a^2)", "args"),
+    ("silu", "SiluBackward0", _silu,
+     lambda xp, g, a, out: g * (xp.sigmoid(a) * (1 + a * (1 - xp.sigmoid(a)))),
+     "grad_a = grad * s * (1 + a (1 - s)), s = sigmoid(a)", "args"),
+]
+
+# Elementwise ops with constant parameters after the tensor argument.
+_PARAMETRIC = [
+    ("pow_scalar", "PowBackward0", numpy.power,
+     lambda xp, g, a, e, out: g * e * a ** (e - 1) if e != 0 else xp.zeros_like(g),
+     "grad_a = grad * e * a^(e-1)", "args"),
+    ("clamp", "ClampBackward1", numpy.clip,
+     lambda xp, g, a, lo, hi, out: xp.where(
+         ((a >= lo) if lo is not None else True) & ((a <= hi) if hi is not None else True), g, 0),
+     "grad_a = grad where min <= a <= max, else 0", "args"),
+    ("leaky_relu", "LeakyReluBackward0",
+     lambda a, slope: numpy.where(a > 0, a, a * slope).astype(a.dtype, copy=False),
+     lambda xp, g, a, slope, out: xp.where(a > 0, g, g * slope),
+     "grad_a = grad where a > 0, else grad * negative_slope", "args"),
+    ("elu", "EluBackward0", _elu,
+     lambda xp, g, a, alpha, out: xp.where(a > 0, g, g * (out + alpha)),
+     "grad_a = grad where a > 0, else grad * (elu(a) + alpha)", "args+out"),
+    ("gelu", "GeluBackward0", _gelu, _gelu_vjp,
+     "grad_a = grad * (Phi(a) + a * phi(a))", "args"),
+    ("softplus", "SoftplusBackward0", _softplus,
+     lambda xp, g, a, beta, threshold, out: xp.where(
+         a * beta > threshold, g, g * xp.sigmoid(a * beta)),
+     "grad_a = grad * sigmoid(beta * a)", "args"),
+]
+
+
+def _maximum_vjp(xp, g, a, b, out):
+    # Ties split the gradient evenly, as PyTorch does.
+    return xp.where(a > b, g, xp.where(a == b, g * 0.5, 0))
+
+
+def _pow_base_vjp(xp, g, a, b, out):
+    return g * b * a ** (b - 1)
+
+
+def _pow_exponent_vjp(xp, g, a, b, out):
+    # d(a^b)/db = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0 (log 0 = -inf).
+    return xp.where((a == 0) & (b >= 0), 0, g * out * xp.log(xp.where(a == 0, 1, a)))
+
+
+def _remainder_vjp_b(xp, g, a, b, out):
+    return -g * ((a - out) / b)  # (a - remainder) / b is floor(a / b)
+
+
+# name, grad_fn name, forward, (VJP for a, VJP for b), (rule for a, rule for b), what VJPs read
+_BINARY = [
+    ("add", "AddBackward0", numpy.add,
+     (lambda xp, g, a, b, out: g, lambda xp, g, a, b, out: g),
+     ("grad_a = grad", "grad_b = grad"), ""),
+    ("sub", "SubBackward0", numpy.subtract,
+     (lambda xp, g, a, b, out: g, lambda xp, g, a, b, out: -g),
+     ("grad_a = grad", "grad_b = -grad"), ""),
+    ("mul", "MulBackward0", numpy.multiply,
+     (lambda xp, g, a, b, out: g * b, lambda xp, g, a, b, out: g * a),
+     ("grad_a = grad * b", "grad_b = grad * a"), "args"),
+    ("div", "DivBackward0", numpy.true_divide,
+     (lambda xp, g, a, b, out: g / b, lambda xp, g, a, b, out: -g * out / b),
+     ("grad_a = grad / b", "grad_b = -grad * a / b^2"), "args+out"),
+    ("pow", "PowBackward1", numpy.power, (_pow_base_vjp, _pow_exponent_vjp),
+     ("grad_a = grad * b * a^(b-1)", "grad_b = grad * a^b * log(a)"), "args+out"),
+    ("maximum", "MaximumBackward0", numpy.maximum,
+     (_maximum_vjp, lambda xp, g, a, b, out: _maximum_vjp(xp, g, b, a, out)),
+     ("grad_a = grad where a > b (half on ties)", "grad_b = grad where b > a (half on ties)"),
+     "args"),
+    ("minimum", "MinimumBackward0", numpy.minimum,
+     (lambda xp, g, a, b, out: _maximum_vjp(xp, g, b, a, out),
+      lambda xp, g, a, b, out: _maximum_vjp(xp, g, a, b, out)),
+     ("grad_a = grad where a < b (half on ties)", "grad_b = grad where b < a (half on ties)"),
+     "args"),
+    ("remainder", "RemainderBackward0", numpy.remainder,
+     (lambda xp, g, a, b, out: g, _remainder_vjp_b),
+     ("grad_a = grad", "grad_b = -grad * floor(a / b)"), "args+out"),
+    ("atan2", "Atan2Backward0", numpy.arctan2,
+     (lambda xp, g, a, b, out: g * b / (a * a + b * b),
+      lambda xp, g, a, b, out: -g * a / (a * a + b * b)),
+     ("grad_a = grad * b / (a^2 + b^2)", "grad_b = -grad * a / (a^2 + b^2)"), "args"),
+]
+
+
+def _where_forward(condition, a, b):
+    return numpy.where(condition, a, b)
+
+
+where = Op(
+    "WhereBackward0",
+    _where_forward,
+    (None,
+     lambda xp, g, c, a, b, out: xp.where(c, g, 0),
+     lambda xp, g, c, a, b, out: xp.where(c, 0, g)),
+    (None, "grad_a = grad where condition, else 0", "grad_b = grad where not condition, else 0"),
+    broadcasts=True,
+)
+
+UNARY = {name: Op(grad, f, (vjp,), (rule,), saves=s) for name, grad, f, vjp, rule, s in _UNARY}
+PARAMETRIC = {
+    name: Op(grad, f, (vjp,), (rule,), saves=s) for name, grad, f, vjp, rule, s in _PARAMETRIC
+}
+BINARY = {
+    name: Op(grad, f, vjps, rules, broadcasts=True, saves=s)
+    for name, grad, f, vjps, rules, s in _BINARY
+}

@@ -1,0 +1,141 @@
+"""Matrix products: matmul (and its 2-D/batched/vector spellings), addmm/addmv/addr, outer, einsum.
+
+For ``out = a @ b`` the chain rule gives ``grad_a = grad @ b^T`` and ``grad_b = a^T @ grad`` (seed 002's
+``inp.g = out.g @ w.t()``). Vectors are treated as a row (for ``a``) or a column (for ``b``), and
+batch dimensions that were broadcast are summed back.
+"""
+
+import numpy
+
+from .op import Op, unbroadcast
+
+
+def _matmul_vjp_a(xp, g, a, b, out):
+    if b.ndim == 1:
+        if a.ndim == 1:
+            return g * b
+        return unbroadcast(xp, xp.expand_dims(g, -1) * b, a.shape)
+    if a.ndim == 1:  # a is a row vector: (1, k) @ (..., k, n)
+        return unbroadcast(xp, xp.matmul(xp.expand_dims(g, -2), xp.swapaxes(b, -1, -2)), a.shape)
+    return unbroadcast(xp, xp.matmul(g, xp.swapaxes(b, -1, -2)), a.shape)
+
+
+def _matmul_vjp_b(xp, g, a, b, out):
+    if a.ndim == 1:
+        if b.ndim == 1:
+            return g * a
+        return unbroadcast(xp, xp.expand_dims(a, -1) * xp.expand_dims(g, -2), b.shape)
+    if b.ndim == 1:  # b is a column vector: (..., m, k) @ (k, 1)
+        return unbroadcast(xp, xp.sum(xp.swapaxes(a, -1, -2) * xp.expand_dims(g, -2), axis=-1),
+                           b.shape)
+    return unbroadcast(xp, xp.matmul(xp.swapaxes(a, -1, -2), g), b.shape)
+
+
+def _product(name):
+    return Op(name, numpy.matmul, (_matmul_vjp_a, _matmul_vjp_b),
+              ("grad_a = grad @ b^T", "grad_b = a^T @ grad"))
+
+
+matmul = _product("MatmulBackward0")
+mm = _product("MmBackward0")
+bmm = _product("BmmBackward0")
+mv = _product("MvBackward0")
+dot = _product("DotBackward0")
+
+
+def _addmm(c, a, b, beta, alpha):
+    # PyTorch ignores c entirely when beta == 0 (so NaNs in c do not leak through).
+    product = numpy.matmul(a, b)
+    if alpha != 1:
+        product *= alpha
+    if beta == 0:
+        return product
+    return product + (c if beta == 1 else c * beta)
+
+
+def _scaled(vjp, factor_index):
+    def scaled(xp, g, *args):
+        grad = vjp(xp, g, *args[1:3], None)
+        factor = args[factor_index]
+        return grad if factor == 1 else grad * factor
+
+    return scaled
+
+
+def _c_vjp(xp, g, c, a, b, beta, alpha, out):
+    return unbroadcast(xp, g if beta == 1 else g * beta, c.shape)
+
+
+def _add_product(name):
+    # out = beta * c + alpha * (a @ b): addmm (matrices), addmv (matrix @ vector).
+    return Op(name, _addmm, (_c_vjp, _scaled(_matmul_vjp_a, 4), _scaled(_matmul_vjp_b, 4)),
+              ("grad_c = beta * grad", "grad_a = alpha * grad @ b^T", "grad_b = alpha * a^T @ grad"))
+
+
+addmm = _add_product("AddmmBackward0")
+addmv = _add_product("AddmvBackward0")
+
+
+def _outer_vjp_a(xp, g, a, b, out):
+    return xp.matmul(g, b)
+
+
+def _outer_vjp_b(xp, g, a, b, out):
+    return xp.matmul(a, g)
+
+
+outer = Op("OuterBackward0", numpy.outer, (_outer_vjp_a, _outer_vjp_b),
+           ("grad_a = grad @ b", "grad_b = a @ grad"))
+
+
+def _addr(c, a, b, beta, alpha):
+    product = numpy.outer(a, b)
+    if alpha != 1:
+        product *= alpha
+    if beta == 0:
+        return product
+    return product + (c if beta == 1 else c * beta)
+
+
+def _addr_vjp(vjp):
+    def scaled(xp, g, c, a, b, beta, alpha, out):
+        grad = vjp(xp, g, a, b, None)
+        return grad if alpha == 1 else grad * alpha
+
+    return scaled
+
+
+addr = Op("AddrBackward0", _addr, (_c_vjp, _addr_vjp(_outer_vjp_a), _addr_vjp(_outer_vjp_b)),
+          ("grad_c = beta * grad", "grad_a = alpha * grad @ b", "grad_b = alpha * a @ grad"))
+
+
+def _einsum_forward(equation, *operands):
+    return numpy.einsum(equation, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_backward(xp, g, equation, *args):
+    # For out = einsum("ij,jk->ik", a, b), the gradient of one operand is an einsum of the
+    # gradient with the others, written to that operand's subscripts: "ik,jk->ij" for a.
+    # Subscripts only the operand has (summed away in forward) come back by broadcasting.
+    *operands, _out = args
+    inputs, output = equation.replace(" ", "").split("->")
+    subscripts = inputs.split(",")
+    grads = [None]
+    for i, (subs, operand) in enumerate(zip(subscripts, operands)):
+        if len(set(subs)) != len(subs) or "." in subs:
+            raise RuntimeError(
+                f"einsum backward: repeated or '...' subscripts in '{subs}' are not supported")
+        others = [s for j, s in enumerate(subscripts) if j != i]
+        known = set(output).union(*others) if others else set(output)
+        kept = "".join(c for c in subs if c in known)
+        terms = ",".join([output, *others])
+        grad = xp.einsum(f"{terms}->{kept}", g, *[o for j, o in enumerate(operands) if j != i])
+        for axis, c in enumerate(subs):
+            if c not in known:
+                grad = xp.expand_dims(grad, axis)
+        grads.append(xp.broadcast_to(grad, operand.shape))
+    return grads
+
+
+einsum = Op("EinsumBackward0", _einsum_forward, rules=("grad_x = einsum(grad, the others)",),
+            backward=_einsum_backward)

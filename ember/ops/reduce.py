@@ -1,0 +1,172 @@
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, softmax, log_softmax.
+
+A reduction's VJP broadcasts the incoming gradient back over the axes it reduced: every element that
+went into an output gets that output's gradient times its local derivative. ``spread`` does the
+broadcasting once for all of them.
+"""
+
+import numpy
+
+from .op import Op, reduced_shape
+
+
+def spread(xp, g, shape, axis, keepdims):
+    """``g`` (a reduction's gradient) broadcast back to the reduced input's ``shape``."""
+    return xp.broadcast_to(xp.reshape(g, reduced_shape(shape, axis, keepdims)), shape)
+
+
+def keep(xp, value, shape, axis, keepdims):
+    """A reduction's output reshaped so it broadcasts against its input."""
+    return xp.reshape(value, reduced_shape(shape, axis, keepdims))
+
+
+def count(shape, axis):
+    """How many elements each output of a reduction over ``axis`` summarises."""
+    if axis is None:
+        return int(numpy.prod(shape))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(numpy.prod([shape[a] for a in axes]))
+
+
+def _sum(a, axis, keepdims):
+    return numpy.sum(a, axis=axis, keepdims=keepdims)
+
+
+def _mean(a, axis, keepdims):
+    return numpy.mean(a, axis=axis, keepdims=keepdims)
+
+
+def _prod_vjp(xp, g, a, axis, keepdims, out):
+    # d(prod)/d(a_i) is the product of the others. out / a_i gives it where a_i != 0; where a_i == 0,
+    # it is the product of the non-zeros if a_i is the only zero, and 0 if there are two or more.
+    zero = a == 0
+    safe = xp.where(zero, 1, a)
+    others = keep(xp, xp.prod(safe, axis=axis, keepdims=True), a.shape, None, True)
+    zeros = keep(xp, xp.sum(zero, axis=axis, keepdims=True), a.shape, None, True)
+    at_zero = xp.where(zeros == 1, others, 0)
+    local = xp.where(zero, at_zero, keep(xp, out, a.shape, axis, keepdims) / safe)
+    return spread(xp, g, a.shape, axis, keepdims) * local
+
+
+def _var(a, axis, correction, keepdims):
+    return numpy.var(a, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _var_vjp(xp, g, a, axis, correction, keepdims, out):
+    centred = a - xp.sum(a, axis=axis, keepdims=True) / count(a.shape, axis)
+    return spread(xp, g, a.shape, axis, keepdims) * centred * (2 / (count(a.shape, axis) - correction))
+
+
+def _std(a, axis, correction, keepdims):
+    return numpy.std(a, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _std_vjp(xp, g, a, axis, correction, keepdims, out):
+    centred = a - xp.sum(a, axis=axis, keepdims=True) / count(a.shape, axis)
+    scale = keep(xp, out, a.shape, axis, keepdims) * (count(a.shape, axis) - correction)
+    return spread(xp, g, a.shape, axis, keepdims) * centred / scale
+
+
+def _extreme_vjp(xp, g, a, axis, keepdims, out):
+    # Gradient goes to the elements equal to the extreme, split evenly among ties (as amax/amin).
+    hit = a == keep(xp, out, a.shape, axis, keepdims)
+    share = hit / keep(xp, xp.sum(hit, axis=axis, keepdims=True), a.shape, None, True)
+    return spread(xp, g, a.shape, axis, keepdims) * share
+
+
+def _select_vjp(find):
+    # max/min along a dim: the gradient goes to the one element the index points at.
+    def vjp(xp, g, a, axis, keepdims, out):
+        index = find(a, axis, keepdims=True)
+        values = g if keepdims else xp.expand_dims(g, axis)
+        return xp.scatter_add_along(a.shape, axis, index, values, g.dtype)
+
+    return vjp
+
+
+def _logsumexp(a, axis, keepdims):
+    shift = numpy.amax(a, axis=axis, keepdims=True)
+    shift = numpy.where(numpy.isfinite(shift), shift, 0)
+    total = numpy.log(numpy.sum(numpy.exp(a - shift), axis=axis, keepdims=True)) + shift
+    return total if keepdims else numpy.squeeze(total, axis=axis)
+
+
+def _norm(a, p, axis, keepdims):
+    if p == 2:
+        return numpy.sqrt(numpy.sum(a * a, axis=axis, keepdims=keepdims))
+    if p == float("inf"):
+        return numpy.amax(numpy.abs(a), axis=axis, keepdims=keepdims)
+    if p == 1:
+        return numpy.sum(numpy.abs(a), axis=axis, keepdims=keepdims)
+    return numpy.sum(numpy.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def _norm_vjp(xp, g, a, p, axis, keepdims, out):
+    g = spread(xp, g, a.shape, axis, keepdims)
+    out = keep(xp, out, a.shape, axis, keepdims)
+    if p == 1:
+        return g * xp.sign(a)
+    if p == float("inf"):
+        hit = xp.abs(a) == out
+        return g * xp.sign(a) * hit / xp.sum(hit, axis=axis, keepdims=True)
+    # d||a||_p / da = a |a|^(p-2) / ||a||^(p-1); PyTorch defines it as 0 at a zero norm.
+    local = a / xp.where(out == 0, 1, out) if p == 2 else (
+        a * xp.abs(a) ** (p - 2) / xp.where(out == 0, 1, out ** (p - 1)))
+    return xp.where(out == 0, 0, g * local)
+
+
+def _cumsum_vjp(xp, g, a, axis, out):
+    # out_j = sum_{i<=j} a_i, so grad_a_i = sum_{j>=i} grad_j: a cumulative sum from the end.
+    return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
+
+
+def _softmax(a, axis):
+    e = numpy.exp(a - numpy.amax(a, axis=axis, keepdims=True))
+    return e / numpy.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(a, axis):
+    shifted = a - numpy.amax(a, axis=axis, keepdims=True)
+    return shifted - numpy.log(numpy.sum(numpy.exp(shifted), axis=axis, keepdims=True))
+
+
+sum = Op("SumBackward1", _sum,
+         (lambda xp, g, a, axis, keepdims, out: spread(xp, g, a.shape, axis, keepdims),),
+         "grad_a = grad broadcast back over the summed dims", saves="")
+mean = Op("MeanBackward1", _mean,
+          (lambda xp, g, a, axis, keepdims, out:
+           spread(xp, g, a.shape, axis, keepdims) / count(a.shape, axis),),
+          "grad_a = grad / n, broadcast back over the averaged dims", saves="")
+prod = Op("ProdBackward1", lambda a, axis, keepdims: numpy.prod(a, axis=axis, keepdims=keepdims),
+          (_prod_vjp,), "grad_a = grad * (product of the other elements)", saves="args+out")
+var = Op("VarBackward0", _var, (_var_vjp,), "grad_a = grad * 2 (a - mean) / (n - correction)")
+std = Op("StdBackward0", _std, (_std_vjp,),
+         "grad_a = grad * (a - mean) / ((n - correction) * std)", saves="args+out")
+amax = Op("AmaxBackward0", lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
+          (_extreme_vjp,), "grad_a = grad at the maxima (split evenly among ties), else 0",
+          saves="args+out")
+amin = Op("AminBackward0", lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
+          (_extreme_vjp,), "grad_a = grad at the minima (split evenly among ties), else 0",
+          saves="args+out")
+max_dim = Op("MaxBackward0", lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
+             (_select_vjp(lambda a, axis, keepdims: numpy.argmax(a, axis, keepdims=keepdims)),),
+             "grad_a = grad at argmax along dim, else 0")
+min_dim = Op("MinBackward0", lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
+             (_select_vjp(lambda a, axis, keepdims: numpy.argmin(a, axis, keepdims=keepdims)),),
+             "grad_a = grad at argmin along dim, else 0")
+logsumexp = Op("LogsumexpBackward0", _logsumexp,
+               (lambda xp, g, a, axis, keepdims, out: spread(xp, g, a.shape, axis, keepdims)
+                * xp.exp(a - keep(xp, out, a.shape, axis, keepdims)),),
+               "grad_a = grad * softmax(a)", saves="args+out")
+norm = Op("NormBackward1", _norm, (_norm_vjp,), "grad_a = grad * a |a|^(p-2) / norm^(p-1)",
+          saves="args+out")
+cumsum = Op("CumsumBackward0", lambda a, axis: numpy.cumsum(a, axis=axis, dtype=a.dtype),
+            (_cumsum_vjp,), "grad_a = reverse cumulative sum of grad", saves="")
+softmax = Op("SoftmaxBackward0", _softmax,
+             (lambda xp, g, a, axis, out:
+              out * (g - xp.sum(g * out, axis=axis, keepdims=True)),),
+             "grad_a = s * (grad - sum(grad * s)), s = softmax(a)", saves="out")
+log_softmax = Op("LogSoftmaxBackward0", _log_softmax,
+                 (lambda xp, g, a, axis, out:
+                  g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),),
+                 "grad_a = grad - softmax(a) * sum(grad)", saves="out")

@@ -1,0 +1,93 @@
+"""Shape ops: reshape/view, squeeze/unsqueeze, transpose/permute, expand, repeat, flip, cat, stack,
+dtype conversion and clone. They move values around without changing them, so each VJP moves the
+gradient back the same way (and sums it where a value was used more than once)."""
+
+import numpy
+
+from .op import Op, unbroadcast
+
+
+def _reshape_back(xp, g, a, *rest):
+    return xp.reshape(g, a.shape)
+
+
+def _view_like(name, forward):
+    return Op(name, forward, (_reshape_back,), "grad_a = grad reshaped to a's shape", saves="",
+              view=True)
+
+
+def _view(a, shape):
+    # A view never copies: NumPy raises when the strides cannot express the new shape.
+    view = a.view()
+    view.shape = shape
+    return view
+
+
+reshape = _view_like("ViewBackward0", numpy.reshape)
+view = _view_like("ViewBackward0", _view)
+squeeze = _view_like("SqueezeBackward1", lambda a, axis: numpy.squeeze(a, axis))
+unsqueeze = _view_like("UnsqueezeBackward0", numpy.expand_dims)
+
+
+def _inverse(axes):
+    return tuple(numpy.argsort(axes))
+
+
+permute = Op("PermuteBackward0", numpy.transpose,
+             (lambda xp, g, a, axes, out: xp.transpose(g, _inverse(axes)),),
+             "grad_a = grad with the permutation undone", saves="", view=True)
+transpose = Op("TransposeBackward0", lambda a, i, j: numpy.swapaxes(a, i, j),
+               (lambda xp, g, a, i, j, out: xp.swapaxes(g, i, j),),
+               "grad_a = grad with the two dims swapped back", saves="", view=True)
+expand = Op("ExpandBackward0", numpy.broadcast_to,
+            (lambda xp, g, a, shape, out: unbroadcast(xp, g, a.shape),),
+            "grad_a = grad summed over the expanded dims", saves="", view=True)
+
+
+def _repeat(a, repeats):
+    return numpy.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats)
+
+
+def _repeat_vjp(xp, g, a, repeats, out):
+    # Split each dim into (copies, size) and add the copies' gradients together.
+    shape = (1,) * (len(repeats) - a.ndim) + a.shape
+    split = []
+    for r, n in zip(repeats, shape):
+        split += [r, n]
+    summed = xp.sum(xp.reshape(g, tuple(split)), axis=tuple(range(0, 2 * len(shape), 2)))
+    return xp.reshape(summed, a.shape)
+
+
+repeat = Op("RepeatBackward0", _repeat, (_repeat_vjp,), "grad_a = grad summed over the copies",
+            saves="")
+flip = Op("FlipBackward0", numpy.flip, (lambda xp, g, a, axes, out: xp.flip(g, axes),),
+          "grad_a = grad flipped back", saves="", view=True)
+
+
+def _cat_backward(xp, g, axis, *args):
+    *arrays, _out = args
+    grads, start = [None], 0
+    for a in arrays:
+        index = (slice(None),) * (axis % g.ndim) + (slice(start, start + a.shape[axis]),)
+        grads.append(g[index])
+        start += a.shape[axis]
+    return grads
+
+
+def _stack_backward(xp, g, axis, *args):
+    *arrays, _out = args
+    return [None] + [g[(slice(None),) * (axis % g.ndim) + (i,)] for i in range(len(arrays))]
+
+
+cat = Op("CatBackward0", lambda axis, *arrays: numpy.concatenate(arrays, axis),
+         rules=("grad_i = the slice of grad where input i was placed",), backward=_cat_backward,
+         saves="")
+stack = Op("StackBackward0", lambda axis, *arrays: numpy.stack(arrays, axis),
+           rules=("grad_i = grad[..., i, ...] along the stacked dim",), backward=_stack_backward,
+           saves="")
+
+to_dtype = Op("ToCopyBackward0", lambda a, dtype: a.astype(dtype),
+              (lambda xp, g, a, dtype, out: xp.astype(g, a.dtype),),
+              "grad_a = grad converted back to a's dtype", saves="")
+clone = Op("CloneBackward0", lambda a: a.copy(), (lambda xp, g, a, out: g,), "grad_a = grad",
+           saves="")

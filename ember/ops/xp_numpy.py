@@ -1,0 +1,110 @@
+"""The namespace VJPs use for first-order gradients: NumPy, plus the few scatter helpers NumPy
+spells differently. (With ``create_graph=True`` VJPs get ember's differentiable twin of this.)"""
+
+import math
+
+import numpy
+from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
+    abs,
+    broadcast_to,
+    cos,
+    cumsum,
+    exp,
+    expand_dims,
+    flip,
+    log,
+    matmul,
+    maximum,
+    prod,
+    reshape,
+    sign,
+    sin,
+    sqrt,
+    sum,
+    swapaxes,
+    take,
+    take_along_axis,
+    transpose,
+    where,
+    zeros_like,
+)
+
+
+def astype(a, dtype):
+    """``a`` as NumPy dtype ``dtype`` (the gradient of a dtype conversion converts back)."""
+    return a.astype(dtype, copy=False)
+
+
+def is_basic_index(index):
+    """True when ``a[index]`` is a view (ints, slices, None, ...): its gradient needs no scatter."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+def index_add_into(shape, index, values, dtype):
+    """Zeros of ``shape`` with ``values`` added at ``index``; repeated indices add up. This is the
+    VJP of ``a[index]``: every element read gets back the gradient of each place it went."""
+    grad = numpy.zeros(shape, dtype)
+    if is_basic_index(index):
+        grad[index] = values
+    else:
+        numpy.add.at(grad, index, values)
+    return grad
+
+
+def _along(index, dim):
+    # The full index that addresses a[..., index[...], ...] element by element along ``dim``.
+    grid = list(numpy.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def scatter_add_along(shape, dim, index, values, dtype):
+    """Zeros of ``shape`` with ``values`` added along ``dim`` at ``index`` (VJP of gather)."""
+    grad = numpy.zeros(shape, dtype)
+    numpy.add.at(grad, _along(index, dim), values)
+    return grad
+
+
+def index_add_along(shape, dim, index, values, dtype):
+    """Zeros of ``shape`` with ``values`` added at positions ``index`` of ``dim`` (VJP of
+    index_select)."""
+    grad = numpy.zeros(shape, dtype)
+    numpy.add.at(grad, (slice(None),) * dim + (index,), values)
+    return grad
+
+
+def tanh(a):
+    return numpy.tanh(a)
+
+
+def sigmoid(a):
+    return 0.5 * numpy.tanh(0.5 * a) + 0.5
+
+
+_ERF = numpy.vectorize(math.erf, otypes=[numpy.float64])
+
+
+def erf(a):
+    """The error function, elementwise, in ``a``'s dtype (NumPy has no erf; this keeps SciPy out
+    of the core)."""
+    return _ERF(a).astype(a.dtype, copy=False)
+
+
+def argmax(a, axis, keepdims=False):
+    return numpy.argmax(a, axis=axis, keepdims=keepdims)
+
+
+def argmin(a, axis, keepdims=False):
+    return numpy.argmin(a, axis=axis, keepdims=keepdims)
+
+
+def einsum(equation, *operands):
+    return numpy.einsum(equation, *operands)
+
+
+def index_fill_zero(grad, index):
+    """``grad`` with the ``index`` places zeroed: the VJP of writing into those places."""
+    grad = grad.copy()
+    grad[index] = 0
+    return grad

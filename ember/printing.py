@@ -1,0 +1,95 @@
+"""How a tensor prints: like PyTorch (``tensor([1.5000, 2.0000], requires_grad=True)``)."""
+
+import numpy
+
+from .dtypes import float32, from_numpy_dtype, get_default_dtype, int64
+from .dtypes import bool as bool_
+
+__all__ = ["tensor_repr", "set_printoptions"]
+
+_options = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, sci_mode=None):
+    for key, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                           linewidth=linewidth).items():
+        if value is not None:
+            _options[key] = value
+    _options["sci_mode"] = sci_mode
+
+
+def _float_formatter(values):
+    """One format for all elements, chosen as PyTorch does: integers print as ``1.``; otherwise
+    fixed point with 4 decimals, or scientific when magnitudes span too much."""
+    precision = _options["precision"]
+    finite = values[numpy.isfinite(values)]
+    if finite.size == 0:
+        return lambda v: _special(v) or f"{v:.{precision}f}"
+    magnitude = numpy.abs(finite[finite != 0]) if numpy.any(finite != 0) else numpy.zeros(1)
+    big, small = float(magnitude.max()), float(magnitude.min())
+    integral = bool(numpy.all(finite == numpy.round(finite)))
+    sci = _options["sci_mode"]
+    if sci is None:
+        sci = big >= 1e8 or (small != 0 and (small < 1e-4 or big / small > 1000)) if not integral \
+            else big >= 1e8
+    if sci:
+        return lambda v: _special(v) or f"{v:.{precision}e}"
+    if integral:
+        return lambda v: _special(v) or f"{v:.0f}."
+    return lambda v: _special(v) or f"{v:.{precision}f}"
+
+
+def _special(v):
+    if numpy.isnan(v):
+        return "nan"
+    if numpy.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return None
+
+
+def _body(array):
+    if array.dtype.kind == "b":
+        fmt = str
+    elif array.dtype.kind == "f":
+        fmt = _float_formatter(array.astype(numpy.float64))
+    else:
+        fmt = str
+    if array.size == 0:
+        return "[]"
+    # The widest element is the largest or the most negative one, or a nan/inf.
+    flat = array.reshape(-1)
+    probes = [flat.min(), flat.max()]
+    if array.dtype.kind == "f":
+        probes += [v for v in (numpy.nan, -numpy.inf) if numpy.any(numpy.isnan(flat) if v != v
+                                                                   else numpy.isneginf(flat))]
+    width = max(len(fmt(v)) for v in probes)
+    return numpy.array2string(
+        array,
+        separator=", ",
+        prefix="tensor(",
+        max_line_width=_options["linewidth"],
+        threshold=_options["threshold"],
+        edgeitems=_options["edgeitems"],
+        formatter={"all": lambda v: fmt(v).rjust(width)},
+    )
+
+
+def tensor_repr(t):
+    array = numpy.asarray(t._data) if t.device.type == "cpu" else t._data.get()
+    body = _body(array)
+    if array.ndim == 0:
+        body = body.strip()
+    extras = []
+    if array.size == 0 and array.ndim != 1:
+        extras.append(f"size={tuple(array.shape)}")
+    d = from_numpy_dtype(array.dtype)
+    if d not in (get_default_dtype(), int64, bool_) or (d is float32 and get_default_dtype()
+                                                         is not float32):
+        extras.append(f"dtype={d}")
+    if t.device.type != "cpu":
+        extras.append(f"device='{t.device}'")
+    if t._grad_fn is not None:
+        extras.append(f"grad_fn=<{t._grad_fn.name()}>")
+    elif t._rg:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"

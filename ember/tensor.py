@@ -1,0 +1,525 @@
+"""The Tensor: an array that remembers how it was computed, so gradients can flow back through it.
+
+A tensor holds a backend array (``_data``), whether it ``requires_grad``, the ``grad_fn`` node that
+produced it (None for leaves), its accumulated ``grad``, and a version counter that in-place ops bump
+(shared with its views), so backward can tell when a value it saved has been overwritten.
+
+:func:`apply` is where an op meets the graph: it runs the op's forward on arrays and, when any
+argument requires grad and grad mode is on, records a node. The op methods themselves (``x.exp()``,
+``x + y``) are attached to :class:`Tensor` by :mod:`ember.functions` when the package loads.
+"""
+
+import copy
+import traceback
+import weakref
+
+import numpy
+
+from . import backend
+from .autograd.engine import run_backward
+from .autograd.grad_mode import STATE
+from .autograd.graph import Node, node_class
+from .dtypes import from_numpy_dtype, get_default_dtype
+from .printing import tensor_repr
+
+__all__ = ["Tensor", "Size", "apply", "wrap"]
+
+_ndarray = numpy.ndarray
+_new = object.__new__
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``ember.Size([2, 3])``."""
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    def __getitem__(self, index):
+        result = tuple.__getitem__(self, index)
+        return Size(result) if isinstance(index, slice) else result
+
+
+class Tensor:
+    """A multi-dimensional array with autograd (see the module docstring).
+
+    ``Tensor(data)`` and ``Tensor(*sizes)`` are the legacy constructors (float32); use
+    :func:`ember.tensor` to infer the dtype from the data.
+    """
+
+    __slots__ = ("_data", "_grad_fn", "_rg", "_grad", "_vc", "_hooks", "__dict__", "__weakref__")
+    __array_ufunc__ = None  # so ndarray <op> Tensor defers to Tensor's reflected operator
+    __hash__ = object.__hash__
+    is_node = False  # how the engine tells a leaf from a node
+
+    def __init__(self, *args, dtype=None, device=None):
+        from_sizes = not args or all(isinstance(a, int) for a in args)
+        if len(args) == 1 and isinstance(args[0], (tuple, list, Size)) and all(
+                isinstance(a, int) for a in args[0]) and isinstance(args[0], Size):
+            from_sizes, args = True, tuple(args[0])
+        d = (dtype or get_default_dtype()).numpy
+        xp = backend.array_module(device or "cpu")
+        if from_sizes:
+            data = xp.zeros(args, d)
+        elif len(args) == 1:
+            source = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            data = xp.array(source, dtype=d)
+        else:
+            raise TypeError(f"Tensor(): expected sizes or one sequence of data, got {args!r}")
+        self._data, self._grad_fn, self._rg, self._grad = data, None, False, None
+        self._vc, self._hooks = [0], None
+
+    # ----- what a tensor is ------------------------------------------------------------------
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        return Size(self._data.shape) if dim is None else self._data.shape[_dim(dim, self.ndim)]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def dtype(self):
+        return from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_dim(dim, self.ndim)]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    # ----- autograd state ---------------------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this one is {self.dtype})"
+            )
+        if self._grad_fn is None:
+            self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value)}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {tuple(value.shape)} "
+                    f"but the tensor has {tuple(self.shape)}"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype} "
+                    f"but the tensor is {self.dtype}"
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        """A tensor sharing this one's memory but outside autograd (in-place changes to it are
+        not tracked: prefer ``detach()``)."""
+        return wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    def detach(self):
+        """The same values, cut from the graph; shares memory and the version counter."""
+        t = wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        self._grad_fn = None
+        self._rg = False
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` when backward runs."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        node = self._grad_fn
+        if node is None or self.retains_grad:
+            return
+        if node.retained is None:
+            node.retained = []
+        node.retained.append(weakref.ref(self))
+
+    @property
+    def retains_grad(self):
+        node = self._grad_fn
+        return bool(node is not None and node.retained and any(r() is self for r in node.retained))
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces
+        the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+
+        def on_grad(grad):
+            as_tensor = isinstance(grad, Tensor)
+            result = hook(grad if as_tensor else wrap(grad))
+            if result is None:
+                return None
+            return result if as_tensor else result._data
+
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._grad_fn.pre_hooks is None:
+                self._grad_fn.pre_hooks = []
+            hooks = self._grad_fn.pre_hooks
+        hooks.append(on_grad)
+        return RemovableHandle(hooks, on_grad)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, weighted by ``gradient``.
+
+        For a scalar, ``gradient`` defaults to 1. For a non-scalar it is the vector of a
+        vector-Jacobian product: each leaf gets ``sum_i gradient_i * d(self_i)/d(leaf)`` (seed 003).
+        """
+        from_inputs = None
+        if inputs is not None:
+            from_inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not from_inputs:
+                raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 from_inputs)
+
+    def _accumulate_grad(self, grad, create_graph, owned):
+        """Add ``grad`` into ``.grad`` (the engine calls this once per leaf per backward)."""
+        if create_graph:
+            grad = grad if isinstance(grad, Tensor) else wrap(grad)
+            self._grad = grad if self._grad is None else self._grad + grad
+        elif self._grad is None:
+            self._grad = wrap(grad if owned else grad.copy())
+        elif self._grad._grad_fn is not None:  # a grad left by create_graph: keep it out of place
+            self._grad = self._grad + wrap(grad)
+        else:
+            self._grad._data += grad
+            self._grad._vc[0] += 1
+
+    # ----- conversion ---------------------------------------------------------------------------
+
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        if self.device.type != "cpu":
+            if not force:
+                raise TypeError(
+                    f"can't convert {self.device} device type tensor to numpy. "
+                    "Use Tensor.cpu() to copy the tensor to host memory first."
+                )
+            return backend.to_device(self._data, "cpu")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = backend.to_device(self._data, "cpu")
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has {self._data.size} values)"
+            )
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self):
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "ember tensors are not pickled (loading a pickle can run code): "
+            "use ember.save / ember.load, which write safetensors"
+        )
+
+    def __deepcopy__(self, memo):
+        t = wrap(self._data.copy())
+        t._rg = self._rg
+        if self._grad is not None:
+            t._grad = wrap(self._grad._data.copy())
+        if self.__dict__:
+            t.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        if type(self) is not Tensor:
+            t.__class__ = type(self)
+        return t
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hooks is not None and self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+        self.hooks = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _dim(dim, ndim):
+    """A dim index made non-negative, with PyTorch's error for one out of range."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def wrap(data, grad_fn=None):
+    """A tensor around ``data`` (an array): the one place tensors are made inside ember."""
+    if data.__class__ is not _ndarray and isinstance(data, numpy.generic):
+        data = numpy.asarray(data)  # NumPy reductions hand back scalars; tensors hold arrays
+    t = _new(Tensor)
+    t._data = data
+    t._grad_fn = grad_fn
+    t._rg = grad_fn is not None
+    t._grad = None
+    t._vc = [0]
+    t._hooks = None
+    return t
+
+
+def _parent(t):
+    """Where gradient for tensor ``t`` goes: its grad_fn, itself (a leaf), or nowhere."""
+    return (t._grad_fn or t) if t._rg else None
+
+
+def apply(op, *args):
+    """Run ``op`` on ``args`` (tensors and constants) and record it for backward when needed.
+
+    The recorded node keeps the arguments' arrays (and the output, if the op's VJP reads it),
+    each tensor argument's version, and where each argument's gradient goes next.
+    """
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    out = op.forward(*arrays)
+    if STATE.enabled:
+        parents = tuple(_parent(a) if isinstance(a, Tensor) else None for a in args)
+        if any(p is not None for p in parents):
+            return _record(op, out, args, tuple(arrays), parents)
+    result = wrap(out)
+    if op.view:
+        result._vc = args[0]._vc
+    return result
+
+
+def apply_binary(op, a, b):
+    """:func:`apply` for elementwise ops on two operands, each a tensor or a Python number: the
+    hot path of small-tensor code, kept free of loops."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    ad = a._data if ta else a
+    bd = b._data if tb else b
+    out = op.forward(ad, bd)
+    if STATE.enabled:
+        pa = _parent(a) if ta else None
+        pb = _parent(b) if tb else None
+        if pa is not None or pb is not None:
+            return _record(op, out, (a, b), (ad, bd), (pa, pb))
+    return wrap(out)
+
+
+def _record(op, out, args, arrays, parents):
+    cls = op.node_class or node_class(op)
+    node = _new(cls)
+    node.next = parents
+    node.args = arrays
+    node.pre_hooks = node.retained = node.trace = None
+    result = wrap(out, node)
+    if op.view:
+        result._vc = args[0]._vc
+    versions = None
+    if op.reads_args:
+        versions = [(i, a._vc, a._vc[0]) for i, a in enumerate(args) if isinstance(a, Tensor)]
+    if op.saves_output:
+        node.out = result._data
+        versions = (versions or []) + [(-1, result._vc, 0)]
+    else:
+        node.out = None
+    node.versions = versions
+    if STATE.anomaly:
+        node.trace = traceback.format_stack()[:-3]
+    return result
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``ember.autograd.backward``: backpropagate from several outputs at once."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = [], []
+    for i, (out, given) in enumerate(zip(tensors, grad_tensors)):
+        if not out._rg:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        roots.append(out._grad_fn or out)
+        grads.append(root_gradient(out, given, i, create_graph))
+    if inputs is None:
+        run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph)
+        return
+    capture = {}
+    for t in inputs:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture[t._grad_fn or t] = None
+    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                 capture=capture)
+    for t in inputs:
+        grad = capture[t._grad_fn or t]
+        if grad is not None:
+            owned = False
+            t._accumulate_grad(grad, create_graph, owned)
+
+
+def root_gradient(out, given, index, create_graph):
+    """The starting gradient for output ``out``: 1 for a scalar, else the ``given`` one checked."""
+    if given is None:
+        if out._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        grad = numpy.ones_like(out._data)
+        return wrap(grad) if create_graph else grad
+    if not isinstance(given, Tensor):
+        given = wrap(numpy.asarray(given, dtype=out._data.dtype))
+    if given.shape != out.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {given.shape} and "
+            f"output[{index}] has a shape of {out.shape}."
+        )
+    if given._data.dtype != out._data.dtype:
+        given = wrap(given._data.astype(out._data.dtype))
+    return given if create_graph else given._data
+
+
+Node.wrap = staticmethod(wrap)
