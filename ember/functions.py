@@ -25,7 +25,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
 from .random import default_generator
-from .tensor import Tensor, _dim, apply, apply_binary, wrap
+from .tensor import Tensor, _dim, apply, apply_binary, apply_unary, wrap
 
 _ndarray = numpy.ndarray
 _Number = (int, float, bool)
@@ -82,8 +82,21 @@ def _promote(a, b, floating=False):
 
 def _binary(op, floating=False):
     """A function for elementwise op ``op`` with PyTorch's broadcasting and promotion."""
+
     def function(input, other):
-        a, b = _promote(input, other, floating)
+        # The common case first, decided in a few checks: operands already of one dtype.
+        if isinstance(input, Tensor):
+            kind = input._data.dtype.kind
+            if isinstance(other, Tensor):
+                same = input._data.dtype is other._data.dtype
+            else:
+                same = other.__class__ is float and kind == "f"
+            if same and (kind == "f" or not floating):
+                a, b = input, other
+            else:
+                a, b = _promote(input, other, floating)
+        else:
+            a, b = _promote(input, other, floating)
         try:
             return apply_binary(op, a, b)
         except ValueError as error:
@@ -108,7 +121,7 @@ def _unary(op, floating=True):
             input = as_tensor_operand(input)
         if floating and input._data.dtype.kind != "f":
             input = _cast(input, dtypes.get_default_dtype().numpy)
-        return apply(op, input)
+        return apply_unary(op, input)
 
     return function
 
@@ -222,6 +235,7 @@ def round(input, decimals=0):
 def pow(input, exponent):
     if isinstance(input, _Number):  # scalar ** tensor
         a, b = _promote(input, exponent)
+        a = wrap(numpy.asarray(a, b._data.dtype))  # an array base: create_graph VJPs need one
         return apply_binary(_rpow_op, a, b)
     if isinstance(exponent, _Number):
         base = input if isinstance(input, Tensor) else as_tensor_operand(input)
@@ -1374,7 +1388,9 @@ class _TensorXP:
 
     @staticmethod
     def where(condition, a, b):
-        return where(as_tensor_operand(condition), a, b)
+        if not isinstance(condition, Tensor):  # a Python bool when a VJP compares a scalar
+            condition = wrap(numpy.asarray(condition))
+        return where(condition, a, b)
 
     @staticmethod
     def sum(a, axis=None, keepdims=False):

@@ -218,14 +218,13 @@ class Tensor:
         node = self._grad_fn
         if node is None or self.retains_grad:
             return
-        if node.retained is None:
-            node.retained = []
-        node.retained.append(weakref.ref(self))
+        node.node_hooks().retained.append(weakref.ref(self))
 
     @property
     def retains_grad(self):
         node = self._grad_fn
-        return bool(node is not None and node.retained and any(r() is self for r in node.retained))
+        return bool(node is not None and node.hooks is not None
+                    and any(r() is self for r in node.hooks.retained))
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces
@@ -245,9 +244,7 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         else:
-            if self._grad_fn.pre_hooks is None:
-                self._grad_fn.pre_hooks = []
-            hooks = self._grad_fn.pre_hooks
+            hooks = self._grad_fn.node_hooks().pre
         hooks.append(on_grad)
         return RemovableHandle(hooks, on_grad)
 
@@ -419,53 +416,80 @@ def apply(op, *args):
     The recorded node keeps the arguments' arrays (and the output, if the op's VJP reads it),
     each tensor argument's version, and where each argument's gradient goes next.
     """
-    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
     out = op.forward(*arrays)
     if STATE.enabled:
-        parents = tuple(_parent(a) if isinstance(a, Tensor) else None for a in args)
-        if any(p is not None for p in parents):
-            return _record(op, out, args, tuple(arrays), parents)
+        parents = tuple([_parent(a) if isinstance(a, Tensor) else None for a in args])
+        for p in parents:
+            if p is not None:
+                versions = None
+                if op.reads_args:
+                    versions = [(i, a._vc, a._vc[0]) for i, a in enumerate(args)
+                                if isinstance(a, Tensor)]
+                return _record(op, out, args, arrays, parents, versions)
     result = wrap(out)
     if op.view:
         result._vc = args[0]._vc
     return result
 
 
-def apply_binary(op, a, b):
-    """:func:`apply` for elementwise ops on two operands, each a tensor or a Python number: the
-    hot path of small-tensor code, kept free of loops."""
-    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    ad = a._data if ta else a
-    bd = b._data if tb else b
-    out = op.forward(ad, bd)
-    if STATE.enabled:
-        pa = _parent(a) if ta else None
-        pb = _parent(b) if tb else None
-        if pa is not None or pb is not None:
-            return _record(op, out, (a, b), (ad, bd), (pa, pb))
+def apply_unary(op, a):
+    """:func:`apply` for an op of one tensor and nothing else (exp, tanh, relu): a hot path."""
+    out = op.forward(a._data)
+    if a._rg and STATE.enabled:
+        versions = [(0, a._vc, a._vc[0])] if op.reads_args else None
+        return _record(op, out, (a,), (a._data,), (a._grad_fn or a,), versions)
     return wrap(out)
 
 
-def _record(op, out, args, arrays, parents):
-    cls = op.node_class or node_class(op)
-    node = _new(cls)
+def apply_binary(op, a, b):
+    """:func:`apply` for elementwise ops on two operands, each a tensor or a Python number: the
+    hot path of small-tensor code, so everything is spelled out inline."""
+    if isinstance(a, Tensor):
+        ad = a._data
+        pa = (a._grad_fn or a) if a._rg else None
+    else:
+        ad, pa = a, None
+    if isinstance(b, Tensor):
+        bd = b._data
+        pb = (b._grad_fn or b) if b._rg else None
+    else:
+        bd, pb = b, None
+    out = op.forward(ad, bd)
+    if (pa is not None or pb is not None) and STATE.enabled:
+        versions = None
+        if op.reads_args:
+            versions = [(0, a._vc, a._vc[0])] if ad is not a else []
+            if bd is not b:
+                versions.append((1, b._vc, b._vc[0]))
+        return _record(op, out, (a, b), (ad, bd), (pa, pb), versions)
+    return wrap(out)
+
+
+def _record(op, out, args, arrays, parents, versions):
+    """A node for ``op`` (``versions``: the tensor arguments' versions, when its VJP reads them)
+    and the tensor it produced."""
+    if out.__class__ is not _ndarray and isinstance(out, numpy.generic):
+        out = numpy.asarray(out)
+    node = _new(op.node_class or node_class(op))
     node.next = parents
     node.args = arrays
-    node.pre_hooks = node.retained = node.trace = None
-    result = wrap(out, node)
-    if op.view:
-        result._vc = args[0]._vc
-    versions = None
-    if op.reads_args:
-        versions = [(i, a._vc, a._vc[0]) for i, a in enumerate(args) if isinstance(a, Tensor)]
+    node.hooks = None
+    result = _new(Tensor)
+    result._data = out
+    result._grad_fn = node
+    result._rg = True
+    result._grad = None
+    result._hooks = None
+    result._vc = args[0]._vc if op.view else [0]
     if op.saves_output:
-        node.out = result._data
+        node.out = out
         versions = (versions or []) + [(-1, result._vc, 0)]
     else:
         node.out = None
     node.versions = versions
     if STATE.anomaly:
-        node.trace = traceback.format_stack()[:-3]
+        node.__dict__["trace"] = traceback.format_stack()[:-3]
     return result
 
 

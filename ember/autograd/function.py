@@ -128,7 +128,7 @@ class OutputSelect(Node):
 def _node(cls, parents):
     node = cls.__new__(cls)
     node.next, node.args, node.out, node.versions = parents, (), None, None
-    node.pre_hooks = node.retained = node.trace = None
+    node.hooks = None
     return node
 
 

@@ -22,20 +22,10 @@ FREED_MESSAGE = (
 )
 
 
-class _Shape:
-    """What a freed node keeps of an argument when its op needs only the shape (add, reshape)."""
-
-    __slots__ = ("shape", "ndim", "dtype")
-
-    def __init__(self, array):
-        self.shape, self.ndim, self.dtype = array.shape, array.ndim, array.dtype
-
-
 class Node:
     """The grad_fn of a tensor: runs its op's VJPs on the gradient of that tensor."""
 
-    __slots__ = ("next", "args", "out", "versions", "pre_hooks", "retained", "trace", "__dict__",
-                 "__weakref__")
+    __slots__ = ("next", "args", "out", "versions", "hooks", "__dict__", "__weakref__")
     op = None
     is_node = True
     # Set by ember.tensor when it loads: how saved arrays become tensors for create_graph=True,
@@ -61,18 +51,27 @@ class Node:
     def metadata(self):
         return self.__dict__
 
+    def node_hooks(self):
+        """This node's hooks, made on first use (most nodes never have any)."""
+        if self.hooks is None:
+            self.hooks = NodeHooks()
+        return self.hooks
+
     def register_hook(self, hook):
         """``hook(grad_inputs, grad_outputs)`` runs after this node (PyTorch's Node.register_hook)."""
-        hooks = self.__dict__.setdefault("post_hooks", [])
+        hooks = self.node_hooks().post
         hooks.append(hook)
         return _NodeHookHandle(hooks, hook)
 
     def register_prehook(self, hook):
         """``hook(grad_outputs)`` runs before this node and may return replacement gradients."""
-        if self.pre_hooks is None:
-            self.pre_hooks = []
-        self.pre_hooks.append(lambda g: _first(hook((g,))))
-        return _NodeHookHandle(self.pre_hooks, self.pre_hooks[-1])
+        hooks = self.node_hooks().pre
+        hooks.append(lambda g: _first(hook((g,))))
+        return _NodeHookHandle(hooks, hooks[-1])
+
+    @property
+    def trace(self):
+        return self.__dict__.get("trace")
 
     def check_versions(self):
         for index, counter, version in self.versions:
@@ -95,39 +94,75 @@ class Node:
         if self.versions:
             self.check_versions()
         op = self.op
-        if create_graph:
-            xp, out = self.tensor_xp, self.out
+        out = self.out
+        if create_graph:  # saved arrays become tensors on the graph, so the VJP records too
+            xp = self.tensor_xp
             args = [a if p is None else (p if not p.is_node else self.wrap(a, p))
                     for a, p in zip(args, self.next)]
             if out is not None:
                 out = self.wrap(out, self)
         else:
-            xp, out = xp_numpy, self.out
+            xp = xp_numpy
         if op.backward is not None:
             return op.backward(xp, grad, *args, out)
-        grads = [None if p is None else vjp(xp, grad, *args, out)
-                 for p, vjp in zip(self.next, op.vjps)]
+        parents, vjps = self.next, op.vjps
+        if len(parents) == 1:  # one tensor argument (exp, tanh, sum): the usual case
+            return (vjps[0](xp, grad, *args, out),)
+        if op.broadcasts and len(parents) == 2:  # binary elementwise (mul, add): the other one
+            a, b = args
+            grad_a = grad_b = None
+            if parents[0] is not None:
+                grad_a = vjps[0](xp, grad, a, b, out)
+                if grad_a.shape != a.shape:
+                    grad_a = unbroadcast(xp, grad_a, a.shape)
+            if parents[1] is not None:
+                grad_b = vjps[1](xp, grad, a, b, out)
+                if grad_b.shape != b.shape:
+                    grad_b = unbroadcast(xp, grad_b, b.shape)
+            return (grad_a, grad_b)
+        grads = [None if p is None else vjp(xp, grad, *args, out) for p, vjp in zip(parents, vjps)]
         if op.broadcasts:
             for i, g in enumerate(grads):
-                if g is not None:
+                if g is not None and g.shape != args[i].shape:
                     grads[i] = unbroadcast(xp, g, args[i].shape)
         return grads
 
     def release(self):
-        """Free what backward needed (the graph's structure stays, so it can still be drawn)."""
-        op = self.op
-        if op is not None and not op.reads_args and not op.saves_output and self.args is not None:
-            # Ops that only need shapes can run again after release, as in PyTorch.
-            self.args = tuple(_Shape(a) if isinstance(a, numpy.ndarray) else a for a in self.args)
+        """Free what backward needed. Ops that read only shapes (add, reshape) keep theirs and
+        can run again, as in PyTorch; the graph's structure stays, so it can still be drawn."""
+        if self.op is None or self.op.reads_args or self.op.saves_output:
+            self.args = None
+            self.out = None
             self.versions = None
-            return
-        self.args = None
-        self.out = None
-        self.versions = None
 
 
 def _first(grads):
     return None if grads is None else grads[0]
+
+
+class NodeHooks:
+    """The rare extras of a node: hooks before it (tensor hooks on its output), tensors that
+    retain its output's gradient, and hooks after it (module backward hooks)."""
+
+    __slots__ = ("pre", "retained", "post")
+
+    def __init__(self):
+        self.pre, self.retained, self.post = [], [], []
+
+    def before(self, grad, create_graph):
+        for hook in self.pre:
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        for ref in self.retained:  # after the hooks, so .grad shows what they made of it
+            tensor = ref()
+            if tensor is not None:
+                tensor._accumulate_grad(grad, create_graph, False)
+        return grad
+
+    def after(self, grads_in, grad):
+        for hook in self.post:
+            hook(tuple(grads_in), (grad,))
 
 
 class _NodeHookHandle:

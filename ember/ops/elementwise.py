@@ -55,6 +55,20 @@ def _silu(a):
     return a * _sigmoid(a)
 
 
+def _clamp(a, lo, hi):
+    # maximum/minimum directly: numpy.clip's Python-level wrapper costs more than the work here.
+    if lo is not None:
+        a = numpy.maximum(a, lo)
+    return a if hi is None else numpy.minimum(a, hi)
+
+
+def _clamp_vjp(xp, g, a, lo, hi, out):
+    inside = a >= lo if lo is not None else None
+    if hi is not None:
+        inside = a <= hi if inside is None else inside & (a <= hi)
+    return xp.where(inside, g, 0)
+
+
 # name, grad_fn name, forward, VJP, rule, what the VJP reads ("args", "out", or nothing "")
 _UNARY = [
     ("neg", "NegBackward0", numpy.negative, lambda xp, g, a, out: -g, "grad_a = -grad", ""),
@@ -99,10 +113,8 @@ _PARAMETRIC = [
     ("pow_scalar", "PowBackward0", numpy.power,
      lambda xp, g, a, e, out: g * e * a ** (e - 1) if e != 0 else xp.zeros_like(g),
      "grad_a = grad * e * a^(e-1)", "args"),
-    ("clamp", "ClampBackward1", numpy.clip,
-     lambda xp, g, a, lo, hi, out: xp.where(
-         ((a >= lo) if lo is not None else True) & ((a <= hi) if hi is not None else True), g, 0),
-     "grad_a = grad where min <= a <= max, else 0", "args"),
+    ("clamp", "ClampBackward1", _clamp, _clamp_vjp, "grad_a = grad where min <= a <= max, else 0",
+     "args"),
     ("leaky_relu", "LeakyReluBackward0",
      lambda a, slope: numpy.where(a > 0, a, a * slope).astype(a.dtype, copy=False),
      lambda xp, g, a, slope, out: xp.where(a > 0, g, g * slope),
@@ -125,7 +137,8 @@ def _maximum_vjp(xp, g, a, b, out):
 
 
 def _pow_base_vjp(xp, g, a, b, out):
-    return g * b * a ** (b - 1)
+    # PyTorch defines it as 0 where b == 0 (else 0 * 0^-1 would give nan at a == 0).
+    return xp.where(b == 0, 0, g * b * a ** (b - 1))
 
 
 def _pow_exponent_vjp(xp, g, a, b, out):

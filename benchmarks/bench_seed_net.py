@@ -1,0 +1,130 @@
+"""Seed 004's two-layer net, one training step (N=64, D_in=1000, H=100, D_out=10, float32):
+hand-written NumPy (the floor), ember autograd, ember's Torch7 protocol, PyTorch autograd.
+
+    python benchmarks/bench_seed_net.py
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import median_time, report, run_variant, variant_main  # noqa: E402
+
+N, D_IN, H, D_OUT, LR = 64, 1000, 100, 10, 1e-6
+
+
+def data(seed=0):
+    import numpy
+
+    rng = numpy.random.default_rng(seed)
+    f32 = numpy.float32
+    return [rng.standard_normal(s).astype(f32) for s in ((N, D_IN), (N, D_OUT), (D_IN, H), (H, D_OUT))]
+
+
+def numpy_variant():
+    import numpy
+
+    x, y, w1, w2 = data()
+
+    def step():
+        nonlocal w1, w2
+        h = x.dot(w1)
+        h_relu = numpy.maximum(h, 0)
+        y_pred = h_relu.dot(w2)
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 = h_relu.T.dot(grad_y_pred)
+        grad_h = grad_y_pred.dot(w2.T)
+        grad_h[h < 0] = 0
+        grad_w1 = x.T.dot(grad_h)
+        w1 -= LR * grad_w1
+        w2 -= LR * grad_w2
+
+    return {"seconds": median_time(step)}
+
+
+def ember_variant():
+    import ember
+
+    x, y, w1, w2 = (ember.from_numpy(a) for a in data())
+    w1.requires_grad_()
+    w2.requires_grad_()
+
+    def step():
+        nonlocal w1, w2
+        y_pred = x.mm(w1).clamp(min=0).mm(w2)
+        loss = (y_pred - y).pow(2).sum()
+        loss.backward()
+        with ember.no_grad():
+            w1 -= LR * w1.grad
+            w2 -= LR * w2.grad
+        w1.grad = None  # PyTorch's zero_grad(set_to_none=True): no zeroing pass, no accumulation
+        w2.grad = None
+
+    return {"seconds": median_time(step)}
+
+
+def ember_protocol_variant():
+    import ember
+    from ember import nn
+
+    x, y, w1, w2 = (ember.from_numpy(a) for a in data())
+    model = nn.Sequential(nn.Linear(D_IN, H, bias=False), nn.ReLU(), nn.Linear(H, D_OUT, bias=False))
+    with ember.no_grad():
+        model[0].weight.copy_(w1.T)
+        model[2].weight.copy_(w2.T)
+    criterion = nn.MSECriterion()
+    criterion.sizeAverage = False
+
+    def step():
+        model.zeroGradParameters()
+        output = model.forward(x)
+        criterion.forward(output, y)
+        model.backward(x, criterion.backward(output, y))
+        model.updateParameters(LR)
+
+    return {"seconds": median_time(step)}
+
+
+def torch_variant():
+    import torch
+
+    torch.set_num_threads(1)
+    x, y, w1, w2 = (torch.from_numpy(a) for a in data())
+    w1.requires_grad_()
+    w2.requires_grad_()
+
+    def step():
+        nonlocal w1, w2
+        y_pred = x.mm(w1).clamp(min=0).mm(w2)
+        loss = (y_pred - y).pow(2).sum()
+        loss.backward()
+        with torch.no_grad():
+            w1 -= LR * w1.grad
+            w2 -= LR * w2.grad
+        w1.grad = None
+        w2.grad = None
+
+    return {"seconds": median_time(step)}
+
+
+VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "ember-protocol": ember_protocol_variant,
+            "torch": torch_variant}
+
+
+def main(names=None):
+    results = {}
+    for name in names or VARIANTS:
+        try:
+            results[name] = run_variant(__file__, name)
+        except RuntimeError as error:
+            print(f"skipped {name}: {str(error).splitlines()[-1]}")
+    if "numpy" in results:
+        return report("Seed 004 net: one training step", results, "numpy")
+    return None
+
+
+if __name__ == "__main__":
+    if "--variant" in sys.argv:
+        variant_main(VARIANTS)
+    else:
+        main(sys.argv[1:] or None)
