@@ -697,8 +697,9 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if "->" not in equation:  # implicit output: the letters that appear once, sorted
-        letters = equation.replace(",", "").replace(" ", "")
-        equation += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        letters = equation.replace(",", "").replace(" ", "").replace(".", "")
+        equation += "->" + ("..." if "..." in equation else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
     try:
         return apply(L.einsum, equation, *operands)
     except ValueError as error:
@@ -1387,6 +1388,10 @@ class _TensorXP:
         staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf))
 
     @staticmethod
+    def apply(op, *args):
+        return apply(op, *args)
+
+    @staticmethod
     def where(condition, a, b):
         if not isinstance(condition, Tensor):  # a Python bool when a VJP compares a scalar
             condition = wrap(numpy.asarray(condition))
@@ -1443,7 +1448,7 @@ class _TensorXP:
 
     @staticmethod
     def astype(a, dtype):
-        return _cast(a, dtype)
+        return _cast(a, _numpy_dtype(dtype))
 
     @staticmethod
     def einsum(equation, *operands):
@@ -1459,17 +1464,18 @@ class _TensorXP:
 
     @staticmethod
     def index_add_into(shape, index, values, dtype):
-        return apply(I.index_add_into, values, shape, index, dtype)
+        return apply(I.index_add_into, values, shape, index, _numpy_dtype(dtype))
 
     @staticmethod
     def scatter_add_along(shape, dim, index, values, dtype):
-        return apply(I.scatter_add, wrap(numpy.zeros(shape, dtype)), dim, index, values)
+        zeros = wrap(numpy.zeros(shape, _numpy_dtype(dtype)))
+        return apply(I.scatter_add, zeros, dim, index, values)
 
     @staticmethod
     def index_add_along(shape, dim, index, values, dtype):
         index = index._data if isinstance(index, Tensor) else index
         full = (slice(None),) * dim + (index,)
-        return apply(I.index_add_into, values, shape, full, dtype)
+        return apply(I.index_add_into, values, shape, full, _numpy_dtype(dtype))
 
     @staticmethod
     def argmax(a, axis, keepdims=False):
@@ -1484,6 +1490,11 @@ class _TensorXP:
         mask = numpy.ones(grad.shape, bool)
         mask[index] = False
         return where(wrap(mask), grad, 0)
+
+
+def _numpy_dtype(d):
+    # VJPs pass ``g.dtype``, which is an ember dtype when they run on tensors.
+    return dtypes.as_dtype(d).numpy
 
 
 TENSOR_XP = _TensorXP()
@@ -1548,7 +1559,7 @@ _METHODS = dict(
     square_=_unary_inplace(square), reciprocal_=_unary_inplace(reciprocal),
     scatter_add_=_unary_inplace(scatter_add), lerp_=_unary_inplace(lerp),
     # operators
-    __add__=add, __radd__=_swapped(add), __sub__=sub, __rsub__=_swapped(sub), __mul__=mul,
+    __add__=_add, __radd__=_swapped(_add), __sub__=_sub, __rsub__=_swapped(_sub), __mul__=mul,
     __rmul__=_swapped(mul), __truediv__=div, __rtruediv__=_swapped(div),
     __floordiv__=floor_divide, __rfloordiv__=_swapped(floor_divide), __mod__=remainder,
     __rmod__=_swapped(remainder), __pow__=pow, __rpow__=_swapped(pow), __matmul__=matmul,

@@ -47,17 +47,28 @@ def _special(v):
     return None
 
 
+def _summarized(array):
+    """The elements a summarised print shows (PyTorch chooses the format from these alone)."""
+    edge = _options["edgeitems"]
+    if array.size <= _options["threshold"]:
+        return array
+    for axis, n in enumerate(array.shape):
+        if n > 2 * edge:
+            array = numpy.take(array, list(range(edge)) + list(range(n - edge, n)), axis=axis)
+    return array
+
+
 def _body(array):
     if array.dtype.kind == "b":
         fmt = str
     elif array.dtype.kind == "f":
-        fmt = _float_formatter(array.astype(numpy.float64))
+        fmt = _float_formatter(_summarized(array).astype(numpy.float64))
     else:
         fmt = str
     if array.size == 0:
         return "[]"
     # The widest element is the largest or the most negative one, or a nan/inf.
-    flat = array.reshape(-1)
+    flat = _summarized(array).reshape(-1)
     probes = [flat.min(), flat.max()]
     if array.dtype.kind == "f":
         probes += [v for v in (numpy.nan, -numpy.inf) if numpy.any(numpy.isnan(flat) if v != v

@@ -115,7 +115,7 @@ def run_backward(roots, grads, *, retain_graph=False, create_graph=False, captur
             hooks.after(grads_in, grad)
         if anomaly:
             anomaly_check(node, grads_in)
-        if not retain_graph:
+        if not retain_graph and node.frees:
             node.release()
         parents = node.next
         for i in range(len(grads_in)):  # by index, not zip: zip's reused tuple holds a reference

@@ -28,6 +28,7 @@ class Node:
     __slots__ = ("next", "args", "out", "versions", "hooks", "__dict__", "__weakref__")
     op = None
     is_node = True
+    frees = True  # whether release() has saved values to free (not for add, reshape, ...)
     # Set by ember.tensor when it loads: how saved arrays become tensors for create_graph=True,
     # and the namespace of differentiable functions the VJPs then use instead of NumPy.
     wrap = None
@@ -91,8 +92,11 @@ class Node:
         args = self.args
         if args is None:
             raise RuntimeError(FREED_MESSAGE)
-        if self.versions:
-            self.check_versions()
+        versions = self.versions
+        if versions:
+            for _, counter, version in versions:
+                if counter[0] != version:
+                    self.check_versions()  # raises, naming the changed value
         op = self.op
         out = self.out
         if create_graph:  # saved arrays become tensors on the graph, so the VJP records too
@@ -128,12 +132,12 @@ class Node:
         return grads
 
     def release(self):
-        """Free what backward needed. Ops that read only shapes (add, reshape) keep theirs and
-        can run again, as in PyTorch; the graph's structure stays, so it can still be drawn."""
-        if self.op is None or self.op.reads_args or self.op.saves_output:
-            self.args = None
-            self.out = None
-            self.versions = None
+        """Free what backward needed (the graph's structure stays, so it can still be drawn).
+        Nodes of ops that read only shapes (add, reshape) have ``frees = False``: they keep their
+        arguments and can run again, as in PyTorch."""
+        self.args = None
+        self.out = None
+        self.versions = None
 
 
 def _first(grads):
@@ -198,7 +202,8 @@ def node_class(op):
     """The grad_fn class for ``op``, named as PyTorch names it, made once per op."""
     cls = op.node_class
     if cls is None:
-        cls = op.node_class = type(op.name, (Node,), {"__slots__": (), "op": op})
+        frees = op.reads_args or op.saves_output
+        cls = op.node_class = type(op.name, (Node,), {"__slots__": (), "op": op, "frees": frees})
     return cls
 
 
