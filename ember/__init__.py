@@ -55,6 +55,7 @@ from .random import Generator, default_generator, initial_seed, manual_seed, see
 from .random import get_rng_state, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .printing import set_printoptions
+from .backend import is_available
 
 
 def is_tensor(obj):
@@ -72,8 +73,8 @@ def is_floating_point(input):
 class cuda:
     """``ember.cuda.is_available()``: whether the CuPy backend sees a GPU."""
 
-    @staticmethod
-    def is_available():
-        from .backend import is_available
+    is_available = staticmethod(is_available)
 
-        return is_available()
+
+from . import data, datasets, optim, utils
+from .serialization import load, save

@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-def _infer(data):
+def _infer(data, dtype=None):
     """An array from Python data, with PyTorch's dtype inference: Python floats become the
     default dtype, ints int64, bools bool; NumPy data keeps its own dtype."""
     if isinstance(data, Tensor):
@@ -34,8 +34,8 @@ def _infer(data):
         raise ValueError(f"expected sequence of equal-length lists, got {data!r}: {error}") from None
     if array.dtype == object:
         raise TypeError(f"can't build a tensor from {type(data).__name__} data: {data!r}"[:200])
-    if array.dtype.kind == "f":
-        return array.astype(dtypes.get_default_dtype().numpy)
+    if array.dtype.kind == "f":  # with a dtype given, cast once from the exact float64 values
+        return array if dtype is not None else array.astype(dtypes.get_default_dtype().numpy)
     if array.dtype.kind in "iu":
         return array.astype(numpy.int64)
     if array.dtype.kind == "U":
@@ -71,7 +71,7 @@ def _place(array, dtype, device, copy):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
-    result = wrap(_place(_infer(data), dtype, device, copy=True))
+    result = wrap(_place(_infer(data, dtype), dtype, device, copy=True))
     if requires_grad:
         result.requires_grad_(True)
     return result
@@ -82,7 +82,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)) and (
             device is None or data.device == backend.device(device)):
         return data
-    return wrap(_place(_infer(data), dtype, device, copy=False))
+    return wrap(_place(_infer(data, dtype), dtype, device, copy=False))
 
 
 asarray = as_tensor

@@ -15,7 +15,7 @@ import numpy
 
 from . import datasets, models, nn, optim
 from .autograd import no_grad
-from .data import DataLoader
+from .data import DataLoader, Subset
 from .random import Generator, manual_seed
 from .serialization import load, save
 
@@ -61,11 +61,12 @@ def load_data(config):
     else:
         raise ValueError(
             f"unknown dataset '{config.dataset}': choose digits, fashion-mnist or mnist")
-    if config.limit:
-        train_set = datasets.take(train_set, config.limit)
-        test_set = datasets.take(test_set, max(config.limit // 4, 1))
-    features, labels = train_set[0]
-    return train_set, test_set, tuple(features.shape), datasets.num_classes(train_set)
+    num_classes = len(train_set.classes)
+    if config.limit:  # a quick run on the first examples (the test set shrinks in proportion)
+        train_set = Subset(train_set, range(min(config.limit, len(train_set))))
+        test_set = Subset(test_set, range(min(max(config.limit // 4, 1), len(test_set))))
+    features, _ = train_set[0]
+    return train_set, test_set, tuple(features.shape), num_classes
 
 
 def make_optimizer(config, parameters):

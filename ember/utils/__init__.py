@@ -1,0 +1,5 @@
+"""``ember.utils``: utilities under PyTorch's ``torch.utils`` path (``ember.utils.data``)."""
+
+from . import data
+
+__all__ = ["data"]
