@@ -33,7 +33,8 @@ from .dtypes import (
 from .tensor import Size, Tensor
 from .functions import *  # noqa: F403
 from .functions import (
-    abs, add, addmm, addmv, addr, all, allclose, amax, amin, any, argmax, argmin, atan2, bmm,
+    abs, add, addmm, addmv, addr, all, allclose, amax, amin, any, argmax, argmin, argsort, atan2,
+    bmm, masked_select, sort, topk,
     broadcast_to, cat, ceil, chunk, clamp, clamp_max, clamp_min, clip, clone, concat,
     concatenate, cos, cumsum, div, divide, dot, einsum, eq, equal, erf, exp, expand, expm1,
     flatten, flip, floor, floor_divide, fmod, gather, ge, ger, gt, hstack, index_select, isclose,

@@ -97,7 +97,12 @@ def from_numpy(array):
 
 
 def _filled(fill):
-    def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+             **keywords):
+        if "size" in keywords:  # zeros(size=(2, 3))
+            size = (keywords.pop("size"),)
+        if keywords:
+            raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         array = fill(backend.array_module(device or "cpu"), _sizes(size), d.numpy)
         result = wrap(array)
@@ -179,7 +184,11 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 
 def _random(draw):
-    def make(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    def make(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords):
+        if "size" in keywords:
+            size = (keywords.pop("size"),)
+        if keywords:
+            raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         rng = (generator or default_generator)._numpy
         result = wrap(_place(numpy.asarray(draw(rng, _sizes(size)), d.numpy), None, device, False))
@@ -242,3 +251,30 @@ IntTensor = _legacy(dtypes.int32)
 BoolTensor = _legacy(dtypes.bool)
 HalfTensor = _legacy(dtypes.float16)
 ByteTensor = _legacy(dtypes.uint8)
+
+
+def _new(make):
+    """``x.new_zeros(2, 3)``: a tensor made like ``make``, with ``x``'s dtype and device."""
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return make(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+Tensor.new_zeros = _new(zeros)
+Tensor.new_ones = _new(ones)
+Tensor.new_empty = _new(empty)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor

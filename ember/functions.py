@@ -24,6 +24,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .ops import xp_numpy
 from .random import default_generator
 from .tensor import Tensor, _dim, apply, apply_binary, apply_unary, wrap
 
@@ -343,6 +344,37 @@ def nonzero(input, *, as_tuple=False):
     return wrap(numpy.stack(found, axis=1) if found else numpy.zeros((0, 0), numpy.int64))
 
 
+sort_result = collections.namedtuple("sort", ["values", "indices"])
+topk_result = collections.namedtuple("topk", ["values", "indices"])
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    d = _dim(dim, input.ndim)
+    data = input._data
+    order = numpy.argsort(-data if descending else data, axis=d, kind="stable")
+    return wrap(order.astype(numpy.int64))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values (differentiable: a gather) and where they came from."""
+    indices = argsort(input, dim, descending)
+    return sort_result(gather(input, dim, indices), indices)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    d = _dim(dim, input.ndim)
+    if not 0 <= k <= input.shape[d]:
+        raise RuntimeError(f"selected index k out of range (k={k}, dim size {input.shape[d]})")
+    indices = narrow(argsort(input, d, descending=largest), d, 0, k)
+    return topk_result(gather(input, d, indices), indices)
+
+
+def masked_select(input, mask):
+    mask = as_tensor_operand(mask)
+    input, mask = expand(input, numpy.broadcast_shapes(input.shape, mask.shape)), mask
+    return getitem(input, mask.expand(input.shape))
+
+
 def lerp(input, end, weight):
     return input + (end - input) * weight
 
@@ -565,14 +597,17 @@ def _check_dims(name, t, dims, what):
 
 
 def mm(input, mat2):
-    _check_dims("mm", input, 2, "self")
-    _check_dims("mm", mat2, 2, "mat2")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(input)} and {_shape_text(mat2)})"
-        )
-    _same_dtype("mm", input, mat2)
-    return apply(L.mm, input, mat2)
+    a, b = input._data, mat2._data
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype is not b.dtype:
+        _check_dims("mm", input, 2, "self")
+        _check_dims("mm", mat2, 2, "mat2")
+        if input.shape[1] != mat2.shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(input)} and "
+                f"{_shape_text(mat2)})"
+            )
+        _same_dtype("mm", input, mat2)
+    return apply_binary(L.mm, input, mat2)
 
 
 def bmm(input, mat2):
@@ -856,8 +891,8 @@ def repeat(input, *sizes):
     return apply(S.repeat, input, sizes)
 
 
-def flip(input, dims):
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(input, *dims):
+    dims = _sizes(dims)  # flip(x, (0, 1)) and x.flip(0, 1)
     return apply(S.flip, input, tuple(_dim(d, input.ndim) for d in dims))
 
 
@@ -1049,6 +1084,10 @@ def getitem(input, index):
     index, basic, selects = _index(index)
     _check_bounds(input, index)
     if basic:
+        if selects:  # with a trailing ..., NumPy gives a 0-d view, never a detached scalar
+            parts = index if isinstance(index, tuple) else (index,)
+            if not builtins.any(p is Ellipsis for p in parts):
+                index = parts + (Ellipsis,)
         return apply(_SELECT if selects else _SLICE, input, index)
     return apply(I.getitem, input, index)
 
@@ -1204,12 +1243,41 @@ def inplace(self, compute):
     if not STATE.enabled:
         _write(self, compute(self), "in-place operation")
         return self
+    made = getattr(self, "_view", None)
+    if made is not None:
+        _check_inplace_view(made[0])
     before = wrap(self._data.copy(), self._grad_fn)
     before._rg = self._rg
     result = compute(before)
     _write(self, result, "in-place operation")
     self._grad_fn, self._rg = result._grad_fn, result._rg
+    if made is not None and (result._rg or made[0]._rg):
+        _write_through(self, *made)
     return self
+
+
+def _check_inplace_view(base):
+    if base._rg and base._grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def _write_through(view, base, chain):
+    # The view's memory is its base's, so the base changed too: from now on its gradient flows
+    # to "the old base, except the view's region" and to the view's new value for that region.
+    old = wrap(base._data, base._grad_fn)
+    old._rg = base._rg
+    new = apply(_COPY_SLICES, old, view, chain)
+    base._grad_fn, base._rg = new._grad_fn, True
+
+
+_COPY_SLICES = Op(
+    "CopySlices", lambda base, value, chain: base,  # the new values are already in base's memory
+    (lambda xp, g, base, value, chain, out: xp.zero_view(g, chain),
+     lambda xp, g, base, value, chain, out: xp.view_chain(g, chain), None),
+    ("grad_base = grad, zeroed in the view's region", "grad_view = grad in the view's region",
+     None), saves="")
 
 
 def _write(self, result, name):
@@ -1265,11 +1333,19 @@ def _fast_inplace(ufunc, slow, floating=False):
 
 def zero_(self):
     _check_inplace(self)
+    if _view_of_graph(self):
+        return inplace(self, lambda before: wrap(numpy.zeros_like(before._data)))
     self._data[...] = 0
     self._vc[0] += 1
     if STATE.enabled and self._grad_fn is not None:  # the new values no longer depend on anything
         self._grad_fn, self._rg = None, False
     return self
+
+
+def _view_of_graph(self):
+    """Whether ``self`` is a view whose base is on the graph: overwriting it changes the base."""
+    made = getattr(self, "_view", None)
+    return made is not None and STATE.enabled and made[0]._rg
 
 
 def fill_(self, value):
@@ -1278,6 +1354,8 @@ def fill_(self, value):
             return inplace(self, lambda before: value.expand(before.shape) + before * 0)
         value = value.item()
     _check_inplace(self)
+    if _view_of_graph(self):
+        return inplace(self, lambda before: wrap(numpy.full_like(before._data, value)))
     self._data[...] = value
     self._vc[0] += 1
     if STATE.enabled and self._grad_fn is not None:
@@ -1486,6 +1564,18 @@ class _TensorXP:
         return numpy.argmin(a._data, axis, keepdims=keepdims)
 
     @staticmethod
+    def view_chain(a, chain):
+        for op, extra in chain:
+            a = apply(op, a, *extra)
+        return a
+
+    @staticmethod
+    def zero_view(grad, chain):
+        mask = numpy.ones(grad.shape, bool)
+        xp_numpy.view_chain(mask, chain)[...] = False
+        return where(wrap(mask), grad, 0)
+
+    @staticmethod
     def index_fill_zero(grad, index):
         mask = numpy.ones(grad.shape, bool)
         mask[index] = False
@@ -1541,7 +1631,7 @@ _METHODS = dict(
     repeat=repeat, flip=flip, split=split, chunk=chunk, unbind=unbind, narrow=narrow, clone=clone,
     contiguous=contiguous, tril=tril, triu=triu, gather=gather, scatter_add=scatter_add,
     index_select=index_select, masked_fill=masked_fill, take_along_dim=take_along_dim,
-    nonzero=nonzero, to=to, type_as=type_as, type=type, cpu=cpu, cuda=cuda,
+    nonzero=nonzero, sort=sort, argsort=argsort, topk=topk, masked_select=masked_select, to=to, type_as=type_as, type=type, cpu=cpu, cuda=cuda,
     float=_converter(dtypes.float32), double=_converter(dtypes.float64),
     half=_converter(dtypes.float16), long=_converter(dtypes.int64), int=_converter(dtypes.int32),
     short=_converter(dtypes.int16), bool=_converter(dtypes.bool), byte=_converter(dtypes.uint8),
