@@ -27,3 +27,8 @@ __all__ = [
     "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError", "Node", "run_backward",
 ]
+
+from . import functional  # noqa: E402  (last: it builds on ember.functions)
+from .explain import explain  # noqa: E402
+
+__all__ += ["functional", "explain"]

@@ -121,6 +121,13 @@ class OutputSelect(Node):
     def name(self):
         return self.next[0].name()
 
+    def __getattr__(self, name):
+        # What the Function stored on ctx (``y.grad_fn.scale``) reads as in PyTorch, where every
+        # output's grad_fn is the ctx itself.
+        if name.startswith("__") or name == "next":
+            raise AttributeError(name)
+        return getattr(self.next[0], name)
+
     def release(self):
         pass
 

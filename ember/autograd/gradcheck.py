@@ -5,7 +5,6 @@ differences."""
 import numpy
 
 from ..tensor import Tensor, wrap
-from .grad_mode import no_grad
 from .grad import grad as autograd_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian",
@@ -30,25 +29,25 @@ def _outputs(func, inputs):
 
 def numerical_jacobian(func, inputs, eps=1e-6):
     """Central differences: J[k][i, j] = d out_k.flat[i] / d inputs[k'].flat[j], one per input."""
+    # Grad mode stays on: gradgradcheck's func computes gradients itself (create_graph=True).
     columns = []
-    with no_grad():
-        outs = _outputs(func, inputs)
-        for index in _differentiable(inputs):
-            data = inputs[index]._data
-            flat = data.reshape(-1)  # a view for contiguous data, so writes below reach the input
-            per_output = [numpy.zeros((o.numel(), flat.size)) for o in outs]
-            for j in range(flat.size):
-                original = flat[j].item()
-                flat[j] = original + eps
-                plus = [o._data.astype(numpy.float64).reshape(-1).copy()
-                        for o in _outputs(func, inputs)]
-                flat[j] = original - eps
-                minus = [o._data.astype(numpy.float64).reshape(-1).copy()
-                         for o in _outputs(func, inputs)]
-                flat[j] = original
-                for k in range(len(outs)):
-                    per_output[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
-            columns.append(per_output)
+    outs = _outputs(func, inputs)
+    for index in _differentiable(inputs):
+        data = inputs[index]._data
+        flat = data.reshape(-1)  # a view for contiguous data, so writes below reach the input
+        per_output = [numpy.zeros((o.numel(), flat.size)) for o in outs]
+        for j in range(flat.size):
+            original = flat[j].item()
+            flat[j] = original + eps
+            plus = [o._data.astype(numpy.float64).reshape(-1).copy()
+                    for o in _outputs(func, inputs)]
+            flat[j] = original - eps
+            minus = [o._data.astype(numpy.float64).reshape(-1).copy()
+                     for o in _outputs(func, inputs)]
+            flat[j] = original
+            for k in range(len(outs)):
+                per_output[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
+        columns.append(per_output)
     return columns
 
 

@@ -1,0 +1,3 @@
+"""Test helpers for code built on ember."""
+
+from .graph_growth import assert_no_graph_growth, count_live_nodes  # noqa: F401
