@@ -42,6 +42,8 @@ def _parser():
     train.add_argument("--momentum", type=float, default=0.9)
     train.add_argument("--weight-decay", type=float, default=0.0)
     train.add_argument("--schedule", default="cosine", choices=["cosine", "step", "none"])
+    train.add_argument("--label-smoothing", type=float, default=0.1,
+                       help="cross-entropy label smoothing (default: 0.1)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs/ember", help="output folder (default: runs/ember)")
     train.add_argument("--resume", metavar="CHECKPOINT", default=None,
@@ -103,7 +105,8 @@ def _train(args):
         dropout=args.dropout, epochs=args.epochs or (20 if digits else 10),
         batch_size=args.batch_size or (32 if digits else 64), optimizer=args.optimizer,
         lr=args.lr or (0.05 if args.optimizer == "sgd" else 1e-3), momentum=args.momentum,
-        weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed, out=args.out,
+        weight_decay=args.weight_decay, schedule=args.schedule,
+        label_smoothing=args.label_smoothing, seed=args.seed, out=args.out,
         limit=args.limit)
     train(config, resume=args.resume, progress=not args.no_progress, grad_flow=args.grad_flow)
     return 0

@@ -15,6 +15,7 @@ import numpy
 
 from . import datasets, models, nn, optim
 from .autograd import no_grad
+from .creation import from_numpy
 from .data import DataLoader, Subset
 from .random import Generator, manual_seed
 from .serialization import load, save
@@ -36,6 +37,7 @@ class Config:
     momentum: float = 0.9
     weight_decay: float = 0.0
     schedule: str = "cosine"
+    label_smoothing: float = 0.1
     seed: int = 0
     out: str = "runs/ember"
     limit: int | None = None  # use only the first N training examples (quick runs, tests)
@@ -67,6 +69,26 @@ def load_data(config):
         test_set = Subset(test_set, range(min(max(config.limit // 4, 1), len(test_set))))
     features, _ = train_set[0]
     return train_set, test_set, tuple(features.shape), num_classes
+
+
+def feature_statistics(dataset, batch_size=4096):
+    """Per-feature mean and standard deviation of a dataset's inputs (for standardizing)."""
+    features = numpy.concatenate([x.numpy() for x, _ in DataLoader(dataset, batch_size)])
+    mean = features.mean(axis=0)
+    std = features.std(axis=0) + 1e-2  # constant pixels (digits' borders) must not blow up
+    return from_numpy(mean.astype(numpy.float32)), from_numpy(std.astype(numpy.float32))
+
+
+def _model(config, input_shape, num_classes, train_set=None):
+    """The configured model; an MLP standardizes with ``train_set``'s statistics (a checkpoint
+    being loaded brings its own, so none are computed then)."""
+    if config.model != "mlp":
+        return models.build(config.model, input_shape, num_classes)
+    mean = std = None
+    if train_set is not None:
+        mean, std = feature_statistics(train_set)
+    return models.build("mlp", input_shape, num_classes, hidden=config.hidden,
+                        dropout=config.dropout, mean=mean, std=std)
 
 
 def make_optimizer(config, parameters):
@@ -178,12 +200,10 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
         config = saved
     manual_seed(config.seed)
     train_set, test_set, input_shape, num_classes = load_data(config)
-    model = models.build(config.model, input_shape, num_classes, hidden=config.hidden,
-                         dropout=config.dropout) if config.model == "mlp" else models.build(
-        config.model, input_shape, num_classes)
+    model = _model(config, input_shape, num_classes, train_set)
     optimizer = make_optimizer(config, model.parameters())
     schedule = make_schedule(config, optimizer)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     history, start = [], 1
     if state is not None:
         model.load_state_dict(state["model"])
@@ -205,7 +225,7 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
     out(f"training {config.model} on {config.dataset}: {len(train_set)} train / {len(test_set)} "
         f"test examples, {sum(p.numel() for p in model.parameters())} parameters, "
         f"{config.optimizer} lr {config.lr}, {config.epochs} epochs")
-    epoch = start - 1
+    completed = start - 1  # the last epoch whose results are in ``history``
     try:
         for epoch in range(start, config.epochs + 1):
             began = time.perf_counter()
@@ -235,15 +255,17 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
                             "train_accuracy": correct / seen, "test_loss": test_loss,
                             "test_accuracy": test_accuracy,
                             "seconds": time.perf_counter() - began})
+            completed = epoch
             out(f"epoch {epoch:>3}/{config.epochs}  train loss {running / seen:.4f} "
                 f"acc {100 * correct / seen:5.1f}%  |  test loss {test_loss:.4f} "
                 f"acc {100 * test_accuracy:5.1f}%  ({time.perf_counter() - began:.1f}s)")
     except KeyboardInterrupt:
-        _checkpoint(checkpoint, model, optimizer, schedule, config, epoch - 1, history)
+        # The weights keep the interrupted epoch's updates; resuming runs that epoch again.
+        _checkpoint(checkpoint, model, optimizer, schedule, config, completed, history)
         out(f"\ninterrupted: saved {checkpoint}; continue with "
             f"`ember train --resume {checkpoint} --epochs {config.epochs}`")
         raise
-    _checkpoint(checkpoint, model, optimizer, schedule, config, epoch, history)
+    _checkpoint(checkpoint, model, optimizer, schedule, config, completed, history)
     with open(os.path.join(config.out, "history.json"), "w") as f:
         json.dump(history, f, indent=1)
     picture = plot_history(history, os.path.join(config.out, "curves.png")) if history else None
@@ -263,9 +285,7 @@ def evaluate_checkpoint(path, out=print, root=None):
     if root is not None:
         config.root = root
     _, test_set, input_shape, num_classes = load_data(config)
-    model = models.build(config.model, input_shape, num_classes, hidden=config.hidden,
-                         dropout=config.dropout) if config.model == "mlp" else models.build(
-        config.model, input_shape, num_classes)
+    model = _model(config, input_shape, num_classes)
     model.load_state_dict(state["model"])
     loss, accuracy, matrix = evaluate(model, DataLoader(test_set, batch_size=512), num_classes)
     out(f"{config.model} on {config.dataset} (epoch {state['epoch']}): test loss {loss:.4f}")
