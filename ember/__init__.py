@@ -77,5 +77,5 @@ class cuda:
     is_available = staticmethod(is_available)
 
 
-from . import data, datasets, optim, testing, utils, viz
+from . import data, datasets, nn, optim, testing, utils, viz
 from .serialization import load, save

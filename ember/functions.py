@@ -1043,6 +1043,26 @@ def _index(index):
     return index, basic, selects
 
 
+def _ints_first(index):
+    """An index mixing ints with index arrays, split in two applied one after the other: the ints
+    (a view), then the arrays. PyTorch selects with ints first; NumPy would treat them as index
+    arrays and, when they are not next to the others, move the result's dims to the front."""
+    first, rest = [], []
+    for part in index:
+        if isinstance(part, int) and not isinstance(part, bool):
+            first.append(part)
+        elif isinstance(part, _ndarray):
+            first.extend([slice(None)] * (part.ndim if part.dtype.kind == "b" else 1))
+            rest.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            rest.append(part)
+        else:  # a slice, or None and True (a new dim, present by the second step)
+            first.append(part)
+            rest.append(slice(None))
+    return tuple(first), tuple(rest)
+
+
 def _check_bounds(input, index):
     parts = index if isinstance(index, tuple) else (index,)
     dim = 0
@@ -1083,6 +1103,9 @@ def _check_bounds(input, index):
 def getitem(input, index):
     index, basic, selects = _index(index)
     _check_bounds(input, index)
+    if selects and not basic:
+        first, rest = _ints_first(index)
+        return getitem(getitem(input, first), rest)
     if basic:
         if selects:  # with a trailing ..., NumPy gives a 0-d view, never a detached scalar
             parts = index if isinstance(index, tuple) else (index,)
@@ -1102,6 +1125,7 @@ def gather(input, dim, index):
         raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype}")
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    _check_index_fits(index, input, d, "self")
     if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
         raise RuntimeError(
             f"index {int(index._data.max())} is out of bounds for dimension {d} with size "
@@ -1110,9 +1134,24 @@ def gather(input, dim, index):
     return apply(I.gather, input, d, index._data)
 
 
+def _check_index_fits(index, other, dim, name, every_dim=False):
+    # gather and scatter_add read index.shape elements: other must have them (apart from dim).
+    for i, (n, m) in enumerate(zip(index.shape, other.shape)):
+        if n > m and (every_dim or i != dim):
+            raise RuntimeError(
+                f"Size does not match at dimension {i} expected index {list(index.shape)} to be "
+                f"smaller than {name} {list(other.shape)} apart from dimension {dim}"
+            )
+
+
 def scatter_add(input, dim, index, src):
     d = _dim(dim, input.ndim)
     index = as_tensor_operand(index)
+    if not index.ndim == input.ndim == src.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor "
+                           "and src tensor")
+    _check_index_fits(index, input, d, "self")
+    _check_index_fits(index, src, d, "src", every_dim=True)
     if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
         raise RuntimeError(
             f"index {int(index._data.max())} is out of bounds for dimension {d} with size "
@@ -1253,7 +1292,24 @@ def inplace(self, compute):
     self._grad_fn, self._rg = result._grad_fn, result._rg
     if made is not None and (result._rg or made[0]._rg):
         _write_through(self, *made)
+    _refresh_views(made[0] if made is not None else self, self)
     return self
+
+
+def _refresh_views(base, changed):
+    # Views of base made before this change still lead into its old graph: point them at the
+    # new one (PyTorch regenerates a view's grad_fn the same way once its base has changed).
+    views = getattr(base, "_views", None)
+    if not views:
+        return
+    for ref in list(views.values()):
+        view = ref()
+        if view is None or view is changed:
+            continue
+        fresh = base
+        for op, extra in view._view[1]:
+            fresh = apply(op, fresh, *extra)
+        view._grad_fn, view._rg = fresh._grad_fn, fresh._rg
 
 
 def _check_inplace_view(base):
@@ -1339,6 +1395,7 @@ def zero_(self):
     self._vc[0] += 1
     if STATE.enabled and self._grad_fn is not None:  # the new values no longer depend on anything
         self._grad_fn, self._rg = None, False
+        _refresh_views(self, self)
     return self
 
 
@@ -1360,6 +1417,7 @@ def fill_(self, value):
     self._vc[0] += 1
     if STATE.enabled and self._grad_fn is not None:
         self._grad_fn, self._rg = None, False
+        _refresh_views(self, self)
     return self
 
 
@@ -1415,8 +1473,14 @@ def _index_put_vjp_values(xp, g, a, index, values, out):
 
 
 def setitem(self, index, value):
-    index, basic, _ = _index(index)
+    index, basic, selects = _index(index)
     _check_bounds(self, index)
+    if selects and not basic:  # ints first, as PyTorch does (see _ints_first)
+        if STATE.enabled:
+            _check_inplace(self)
+        first, rest = _ints_first(index)
+        setitem(getitem(self, first), rest, value)
+        return
     if STATE.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         # Recorded: the new tensor is "self with values written at index"; gradient reaches the
         # old self everywhere except the written places, and the values at exactly those.

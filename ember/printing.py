@@ -29,9 +29,8 @@ def _float_formatter(values):
     big, small = float(magnitude.max()), float(magnitude.min())
     integral = bool(numpy.all(finite == numpy.round(finite)))
     sci = _options["sci_mode"]
-    if sci is None:
-        sci = big >= 1e8 or (small != 0 and (small < 1e-4 or big / small > 1000)) if not integral \
-            else big >= 1e8
+    if sci is None:  # PyTorch's rule; integers only switch for a wide span or a huge value
+        sci = big > 1e8 or (small != 0 and (big / small > 1000 or (small < 1e-4 and not integral)))
     if sci:
         return lambda v: _special(v) or f"{v:.{precision}e}"
     if integral:
@@ -67,14 +66,13 @@ def _body(array):
         fmt = str
     if array.size == 0:
         return "[]"
-    # The widest element is the largest or the most negative one, or a nan/inf.
+    # The widest element is the largest or the most negative one; as in PyTorch, floats take
+    # their width from the non-zero finite values only (nan and inf just fit in, or not).
     flat = _summarized(array).reshape(-1)
-    probes = [flat.min(), flat.max()]
     if array.dtype.kind == "f":
-        probes += [v for v in (numpy.nan, -numpy.inf) if numpy.any(numpy.isnan(flat) if v != v
-                                                                   else numpy.isneginf(flat))]
-    width = max(len(fmt(v)) for v in probes)
-    return numpy.array2string(
+        flat = flat[numpy.isfinite(flat) & (flat != 0)]
+    width = max((len(fmt(v)) for v in (flat.min(), flat.max())), default=0) if flat.size else 0
+    text = numpy.array2string(
         array,
         separator=", ",
         prefix="tensor(",
@@ -83,6 +81,7 @@ def _body(array):
         edgeitems=_options["edgeitems"],
         formatter={"all": lambda v: fmt(v).rjust(width)},
     )
+    return text.replace(", ...,", ",  ...,")  # PyTorch pads the ellipsis inside a row
 
 
 def tensor_repr(t):

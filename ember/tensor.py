@@ -52,7 +52,10 @@ class Tensor:
     :func:`ember.tensor` to infer the dtype from the data.
     """
 
-    __slots__ = ("_data", "_grad_fn", "_rg", "_grad", "_vc", "_hooks", "__dict__", "__weakref__")
+    # ``_view`` and ``_views`` (set only on views and their bases, read with getattr): see
+    # _remember_view.
+    __slots__ = ("_data", "_grad_fn", "_rg", "_grad", "_vc", "_hooks", "_view", "_views",
+                 "__dict__", "__weakref__")
     __array_ufunc__ = None  # so ndarray <op> Tensor defers to Tensor's reflected operator
     __hash__ = object.__hash__
     is_node = False  # how the engine tells a leaf from a node
@@ -65,7 +68,7 @@ class Tensor:
         d = (dtype or get_default_dtype()).numpy
         xp = backend.array_module(device or "cpu")
         if from_sizes:
-            data = xp.zeros(args, d)
+            data = xp.zeros(args or (0,), d)  # Tensor() is empty, as in PyTorch
         elif len(args) == 1:
             source = args[0]._data if isinstance(args[0], Tensor) else args[0]
             data = xp.array(source, dtype=d)
@@ -430,6 +433,7 @@ def apply(op, *args):
     result = wrap(out)
     if op.view:
         result._vc = args[0]._vc
+        _remember_view(result, op, args)
     return result
 
 
@@ -443,8 +447,8 @@ def apply_unary(op, a):
 
 
 def apply_binary(op, a, b):
-    """:func:`apply` for elementwise ops on two operands, each a tensor or a Python number: the
-    hot path of small-tensor code, so everything is spelled out inline."""
+    """:func:`apply` for ops of exactly two operands (mul, add, mm), each a tensor or a Python
+    number: the hot path of small-tensor code, so everything is spelled out inline."""
     if isinstance(a, Tensor):
         ad = a._data
         pa = (a._grad_fn or a) if a._rg else None
@@ -481,7 +485,11 @@ def _record(op, out, args, arrays, parents, versions):
     result._rg = True
     result._grad = None
     result._hooks = None
-    result._vc = args[0]._vc if op.view else [0]
+    if op.view:
+        result._vc = args[0]._vc
+        _remember_view(result, op, args)
+    else:
+        result._vc = [0]
     if op.saves_output:
         node.out = out
         versions = (versions or []) + [(-1, result._vc, 0)]
@@ -491,6 +499,25 @@ def _record(op, out, args, arrays, parents, versions):
     if STATE.anomaly:
         node.__dict__["trace"] = traceback.format_stack()[:-3]
     return result
+
+
+def _remember_view(view, op, args):
+    """Note how ``view`` was made from the tensor that owns its memory (a chain of view ops), so
+    an in-place change to the view can also be routed into that tensor's graph (PyTorch's
+    CopySlices; see ember.functions.inplace)."""
+    if view._data.base is None:  # the op had to copy (reshape of a non-contiguous array)
+        return
+    base = args[0]
+    root, chain = getattr(base, "_view", None) or (base, ())
+    view._view = (root, chain + ((op, args[1:]),))
+    if root._grad_fn is not None:
+        # An in-place change to root (allowed: it is not a leaf) must then refresh this view's
+        # grad_fn, so root keeps weak references to its views.
+        views = getattr(root, "_views", None)
+        if views is None:
+            root._views = views = {}
+        key = id(view)
+        views[key] = weakref.ref(view, lambda _, views=views, key=key: views.pop(key, None))
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

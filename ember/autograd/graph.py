@@ -101,8 +101,9 @@ class Node:
         out = self.out
         if create_graph:  # saved arrays become tensors on the graph, so the VJP records too
             xp = self.tensor_xp
-            args = [a if p is None else (p if not p.is_node else self.wrap(a, p))
-                    for a, p in zip(args, self.next)]
+            # Constant arrays too: a VJP mixes them with tensors (a @ b where a needs no grad).
+            args = [(self.wrap(a) if isinstance(a, numpy.ndarray) else a) if p is None else
+                    (p if not p.is_node else self.wrap(a, p)) for a, p in zip(args, self.next)]
             if out is not None:
                 out = self.wrap(out, self)
         else:

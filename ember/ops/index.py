@@ -8,7 +8,7 @@ Each pair is written here once, in both directions, so either one's double backw
 import numpy
 
 from .op import Op
-from .xp_numpy import _along
+from .xp_numpy import _along, take_along_axis
 
 
 def _getitem(a, index):
@@ -30,7 +30,7 @@ index_add_into = Op("IndexPutBackward0", _index_add_into,
                     (lambda xp, g, values, shape, index, dtype, out: g[index],),
                     "grad_values = grad[index]", saves="")
 
-gather = Op("GatherBackward0", lambda a, axis, index: numpy.take_along_axis(a, index, axis),
+gather = Op("GatherBackward0", lambda a, axis, index: take_along_axis(a, index, axis),
             (lambda xp, g, a, axis, index, out:
              xp.scatter_add_along(a.shape, axis, index, g, g.dtype),),
             "grad_a = zeros with grad added back at index along dim", saves="")

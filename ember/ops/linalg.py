@@ -116,25 +116,68 @@ def _einsum_forward(equation, *operands):
 def _einsum_backward(xp, g, equation, *args):
     # For out = einsum("ij,jk->ik", a, b), the gradient of one operand is an einsum of the
     # gradient with the others, written to that operand's subscripts: "ik,jk->ij" for a.
-    # Subscripts only the operand has (summed away in forward) come back by broadcasting.
+    # Subscripts only the operand has (summed away in forward) come back by broadcasting; a
+    # subscript repeated in an operand (a diagonal, "ii->i") comes back through an identity.
     *operands, _out = args
-    inputs, output = equation.replace(" ", "").split("->")
-    subscripts = inputs.split(",")
+    subscripts, output, sizes = _explicit_subscripts(equation, [o.shape for o in operands])
+    # Ellipsis dims may broadcast (size 1 against n): work at full size, sum back at the end.
+    full = [o if tuple(sizes[c] for c in s) == o.shape else
+            xp.broadcast_to(o, tuple(sizes[c] for c in s))
+            for s, o in zip(subscripts, operands)]
     grads = [None]
     for i, (subs, operand) in enumerate(zip(subscripts, operands)):
-        if len(set(subs)) != len(subs) or "." in subs:
-            raise RuntimeError(
-                f"einsum backward: repeated or '...' subscripts in '{subs}' are not supported")
         others = [s for j, s in enumerate(subscripts) if j != i]
-        known = set(output).union(*others) if others else set(output)
-        kept = "".join(c for c in subs if c in known)
+        known = set(output).union(*others)
+        unique = "".join(dict.fromkeys(subs))
+        kept = "".join(c for c in unique if c in known)
         terms = ",".join([output, *others])
-        grad = xp.einsum(f"{terms}->{kept}", g, *[o for j, o in enumerate(operands) if j != i])
-        for axis, c in enumerate(subs):
+        grad = xp.einsum(f"{terms}->{kept}", g, *[o for j, o in enumerate(full) if j != i])
+        for axis, c in enumerate(unique):
             if c not in known:
                 grad = xp.expand_dims(grad, axis)
-        grads.append(xp.broadcast_to(grad, operand.shape))
+        grad = xp.broadcast_to(grad, tuple(sizes[c] for c in unique))
+        if len(unique) != len(subs):
+            grad = _onto_diagonals(xp, grad, unique, subs, sizes, set(equation))
+        grads.append(unbroadcast(xp, grad, operand.shape))
     return grads
+
+
+def _explicit_subscripts(equation, shapes):
+    """The equation's subscripts with '...' spelled out in letters of its own, and every
+    letter's size (the largest, where ellipsis dims broadcast)."""
+    inputs, output = equation.replace(" ", "").split("->")
+    subscripts = inputs.split(",")
+    spare = [c for c in _LETTERS if c not in equation]
+    width = max((len(shape) - len(s) + 3 for s, shape in zip(subscripts, shapes) if "..." in s),
+                default=0)
+    ellipsis = "".join(spare[:width])
+    subscripts = [s.replace("...", ellipsis[width - (len(shape) - len(s) + 3):])
+                  for s, shape in zip(subscripts, shapes)]
+    sizes = {}
+    for s, shape in zip(subscripts, shapes):
+        for c, n in zip(s, shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    return subscripts, output.replace("...", ellipsis), sizes
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _onto_diagonals(xp, grad, unique, subs, sizes, used):
+    # d(a_ii)/d(a_jk) is 1 only where j == k == i: place the gradient on the diagonal by
+    # multiplying with an identity for each repeat ("i,ij->ij" with j a fresh letter).
+    fresh = iter(c for c in _LETTERS if c not in used and c not in subs)
+    seen, target, eyes = set(), "", []
+    for c in subs:
+        if c in seen:
+            f = next(fresh)
+            target += f
+            eyes.append((c + f, numpy.eye(sizes[c], dtype=bool)))  # keeps grad's dtype
+        else:
+            seen.add(c)
+            target += c
+    terms = ",".join([unique] + [e for e, _ in eyes])
+    return xp.einsum(f"{terms}->{target}", grad, *[eye for _, eye in eyes])
 
 
 einsum = Op("EinsumBackward0", _einsum_forward, rules=("grad_x = einsum(grad, the others)",),

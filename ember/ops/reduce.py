@@ -29,11 +29,11 @@ def count(shape, axis):
 
 
 def _sum(a, axis, keepdims):
-    return numpy.sum(a, axis=axis, keepdims=keepdims)
+    return numpy.add.reduce(a, axis=axis, keepdims=keepdims)  # numpy.sum's wrapper costs more
 
 
 def _mean(a, axis, keepdims):
-    return numpy.mean(a, axis=axis, keepdims=keepdims)
+    return a.mean(axis=axis, keepdims=keepdims)
 
 
 def _prod_vjp(xp, g, a, axis, keepdims, out):
@@ -41,8 +41,8 @@ def _prod_vjp(xp, g, a, axis, keepdims, out):
     # it is the product of the non-zeros if a_i is the only zero, and 0 if there are two or more.
     zero = a == 0
     safe = xp.where(zero, 1, a)
-    others = keep(xp, xp.prod(safe, axis=axis, keepdims=True), a.shape, None, True)
-    zeros = keep(xp, xp.sum(zero, axis=axis, keepdims=True), a.shape, None, True)
+    others = xp.prod(safe, axis=axis, keepdims=True)  # keepdims: already broadcasts against a
+    zeros = xp.sum(zero, axis=axis, keepdims=True)
     at_zero = xp.where(zeros == 1, others, 0)
     local = xp.where(zero, at_zero, keep(xp, out, a.shape, axis, keepdims) / safe)
     return spread(xp, g, a.shape, axis, keepdims) * local
@@ -69,8 +69,8 @@ def _std_vjp(xp, g, a, axis, correction, keepdims, out):
 
 def _extreme_vjp(xp, g, a, axis, keepdims, out):
     # Gradient goes to the elements equal to the extreme, split evenly among ties (as amax/amin).
-    hit = a == keep(xp, out, a.shape, axis, keepdims)
-    share = hit / keep(xp, xp.sum(hit, axis=axis, keepdims=True), a.shape, None, True)
+    hit = xp.astype(a == keep(xp, out, a.shape, axis, keepdims), a.dtype)  # a's float dtype
+    share = hit / xp.sum(hit, axis=axis, keepdims=True)
     return spread(xp, g, a.shape, axis, keepdims) * share
 
 
@@ -107,7 +107,7 @@ def _norm_vjp(xp, g, a, p, axis, keepdims, out):
     if p == 1:
         return g * xp.sign(a)
     if p == float("inf"):
-        hit = xp.abs(a) == out
+        hit = xp.astype(xp.abs(a) == out, a.dtype)
         return g * xp.sign(a) * hit / xp.sum(hit, axis=axis, keepdims=True)
     # d||a||_p / da = a |a|^(p-2) / ||a||^(p-1); PyTorch defines it as 0 at a zero norm.
     local = a / xp.where(out == 0, 1, out) if p == 2 else (

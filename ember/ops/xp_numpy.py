@@ -23,11 +23,16 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     sum,
     swapaxes,
     take,
-    take_along_axis,
     transpose,
     where,
     zeros_like,
 )
+
+
+def apply(op, *args):
+    """``op``'s forward on arrays. A VJP that is itself another op (a convolution's gradient is
+    a transposed convolution) calls it this way; with ``create_graph=True`` it records that op."""
+    return op.forward(*args)
 
 
 def astype(a, dtype):
@@ -39,6 +44,14 @@ def is_basic_index(index):
     """True when ``a[index]`` is a view (ints, slices, None, ...): its gradient needs no scatter."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+def take_along_axis(a, index, axis):
+    """``a.gather(axis, index)``: along the other dims PyTorch reads only ``a[:index.shape]``,
+    where NumPy would broadcast ``index`` instead."""
+    if a.shape != index.shape:
+        a = a[tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))]
+    return numpy.take_along_axis(a, index, axis)
 
 
 def index_add_into(shape, index, values, dtype):
@@ -101,6 +114,21 @@ def argmin(a, axis, keepdims=False):
 
 def einsum(equation, *operands):
     return numpy.einsum(equation, *operands)
+
+
+def view_chain(a, chain):
+    """``a`` seen through ``chain``, the view ops ``(op, constants)`` that made a view from its
+    base: for the gradient of a base written through one of its views."""
+    for op, extra in chain:
+        a = op.forward(a, *extra)
+    return a
+
+
+def zero_view(grad, chain):
+    """``grad`` with the region of the view ``chain`` describes zeroed."""
+    grad = grad.copy()
+    view_chain(grad, chain)[...] = 0
+    return grad
 
 
 def index_fill_zero(grad, index):

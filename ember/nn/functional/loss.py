@@ -1,0 +1,320 @@
+"""Loss functions with PyTorch's arguments and errors. Each fused loss is one op of
+:mod:`ember.ops.loss`; for each, a ``*_call`` helper checks the arguments and returns the op
+followed by its arguments, so the loss modules' hand-written Torch7 ``updateGradInput`` calls
+that op's VJP with exactly what autograd would.
+
+``cross_entropy`` is ``log_softmax`` followed by ``nll_loss`` (two nodes, as in PyTorch); with
+probability targets or label smoothing it is PyTorch's composite formula.
+"""
+
+import warnings
+
+import numpy
+
+from ... import functions as _functions
+from ...autograd.grad_mode import STATE
+from ...ops import loss as L
+from ...tensor import Tensor, apply, wrap
+
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def reduction_of(size_average, reduce, reduction, allowed=REDUCTIONS):
+    """The ``reduction`` string, from PyTorch's legacy ``size_average``/``reduce`` when given
+    (Torch7 criteria take ``sizeAverage`` first: ``MSECriterion(False)`` sums)."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _tensor(value, name, function):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{name}' must be a Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _floating(input, function):
+    _tensor(input, "input", function)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{function}(): expected a floating point input, got {input.dtype}")
+    return input
+
+
+def _like_input(value, input, name, function):
+    """``value`` (a tensor) in ``input``'s dtype; differentiable, so a target can carry grad."""
+    _tensor(value, name, function)
+    if value._data.dtype != input._data.dtype:
+        value = value.to(input.dtype)
+    return value
+
+
+def _constant(value, input, name, function):
+    """An optional weight tensor as a raw array in ``input``'s dtype (weights get no gradient)."""
+    if value is None:
+        return None
+    _tensor(value, name, function)
+    if value._rg and STATE.enabled:
+        raise RuntimeError(f"{function}(): the derivative for '{name}' is not implemented")
+    return value._data.astype(input._data.dtype, copy=False)
+
+
+def _regression_target(input, target, function):
+    a, b = getattr(input, "_data", None), getattr(target, "_data", None)
+    if a is not None and b is not None and a.dtype.kind == "f" and b.dtype == a.dtype and (
+            b.shape == a.shape):
+        return target  # the usual case, decided in one test
+    _floating(input, function)
+    target = _like_input(target, input, "target", function)
+    if target.shape != input.shape:
+        try:
+            numpy.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{function}(): the size of target {list(target.shape)} cannot be broadcast to "
+                f"the size of input {list(input.shape)}") from None
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", stacklevel=3)
+    return target
+
+
+# ----- regression -------------------------------------------------------------------------------
+
+
+def mse_loss_call(input, target, reduction):
+    return (L.mse_loss, input, _regression_target(input, target, "mse_loss"), reduction)
+
+
+def l1_loss_call(input, target, reduction):
+    return (L.l1_loss, input, _regression_target(input, target, "l1_loss"), reduction)
+
+
+def smooth_l1_loss_call(input, target, reduction, beta):
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    target = _regression_target(input, target, "smooth_l1_loss")
+    return (L.smooth_l1_loss, input, target, reduction, float(beta))
+
+
+def huber_loss_call(input, target, reduction, delta):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    target = _regression_target(input, target, "huber_loss")
+    return (L.huber_loss, input, target, reduction, float(delta))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean (or sum) of squared differences."""
+    return apply(*mse_loss_call(input, target, reduction_of(size_average, reduce, reduction)))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean (or sum) of absolute differences."""
+    return apply(*l1_loss_call(input, target, reduction_of(size_average, reduce, reduction)))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Quadratic below ``beta``, linear above: ``0.5 d^2 / beta`` or ``|d| - 0.5 beta``."""
+    call = smooth_l1_loss_call(input, target, reduction_of(size_average, reduce, reduction), beta)
+    return apply(*call)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Quadratic below ``delta``, linear above: ``0.5 d^2`` or ``delta (|d| - 0.5 delta)``."""
+    return apply(*huber_loss_call(input, target, reduction_of(None, None, reduction), delta))
+
+
+# ----- classification ---------------------------------------------------------------------------
+
+
+def _class_weight(weight, input, n_classes, function):
+    weight = _constant(weight, input, "weight", function)
+    if weight is not None and weight.shape != (n_classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    return weight
+
+
+def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_loss"):
+    _floating(input, function)
+    _tensor(target, "target", function)
+    if target.is_floating_point() or target.dtype.name == "bool":
+        raise RuntimeError(f"{function}(): target must hold class indices (an integer tensor), "
+                           f"got {target.dtype}")
+    if input.ndim == 0:
+        raise ValueError(f"{function}(): expected input with at least 1 dimension (classes), "
+                         "got 0")
+    expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
+    if tuple(target.shape) != expected:
+        if input.ndim >= 2 and target.ndim >= 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                             f"batch_size ({target.shape[0]}).")
+        raise RuntimeError(f"{function}(): expected target of shape {list(expected)} for input "
+                           f"of shape {list(input.shape)}, got {list(target.shape)}")
+    n_classes = input.shape[0 if input.ndim == 1 else 1]
+    indices = target._data
+    used = indices[indices != ignore_index]
+    if used.size and (used.min() < 0 or used.max() >= n_classes):
+        bad = used[(used < 0) | (used >= n_classes)][0]
+        raise IndexError(f"Target {bad} is out of bounds.")
+    weight = _class_weight(weight, input, n_classes, function)
+    return (L.nll_loss, input, indices, weight, int(ignore_index), reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """The negative log-likelihood of the target classes, given log-probabilities ``input``."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    return apply(*nll_loss_call(input, target, weight, ignore_index, reduction))
+
+
+def class_dim(input):
+    return 0 if input.ndim == 1 else 1
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, class dim), target)`` for class indices; for a target of
+    class probabilities (same shape as input), ``-sum(target * log_softmax(input))``."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _floating(input, "cross_entropy")
+    _tensor(target, "target", "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy(): expected input with at least 1 dimension (classes)")
+    dim = class_dim(input)
+    n_classes = input.shape[dim]
+    log_p = _functions.log_softmax(input, dim)
+    if target.is_floating_point():
+        return _probability_cross_entropy(input, log_p, target, weight, reduction,
+                                          label_smoothing, dim)
+    loss = nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0:
+        return loss
+    # PyTorch's label smoothing: mix in the loss against the uniform distribution.
+    w = _class_weight(weight, input, n_classes, "cross_entropy")
+    shape = [1] * input.ndim
+    shape[dim] = n_classes
+    smooth = -(log_p * wrap(w.reshape(shape)) if w is not None else log_p)
+    smooth = smooth.sum(dim)
+    kept = target._data != ignore_index
+    smooth = smooth * wrap(kept.astype(input._data.dtype))
+    if reduction == "mean":
+        total = w[numpy.where(kept, target._data, 0)][kept].sum() if w is not None else kept.sum()
+        smooth = smooth.sum() / float(total)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _probability_cross_entropy(input, log_p, target, weight, reduction, label_smoothing, dim):
+    if target.shape != input.shape:
+        raise RuntimeError(f"cross_entropy(): a target of class probabilities must have the "
+                           f"input's shape {list(input.shape)}, got {list(target.shape)}")
+    n_classes = input.shape[dim]
+    target = _like_input(target, input, "target", "cross_entropy")
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    terms = log_p * target
+    w = _class_weight(weight, input, n_classes, "cross_entropy")
+    if w is not None:
+        shape = [1] * input.ndim
+        shape[dim] = n_classes
+        terms = terms * wrap(w.reshape(shape))
+    if reduction == "none":
+        return -terms.sum(dim)
+    total = -terms.sum()
+    return total / (input.numel() // n_classes) if reduction == "mean" else total
+
+
+# ----- binary -----------------------------------------------------------------------------------
+
+
+def _same_size(input, target, function, message):
+    _floating(input, function)
+    target = _like_input(target, input, "target", function)
+    if target.shape != input.shape:
+        raise ValueError(message.format(target=target.shape, input=input.shape))
+    return target
+
+
+def _broadcastable(value, input, name, function):
+    array = _constant(value, input, name, function)
+    if array is not None:
+        try:
+            numpy.broadcast_shapes(array.shape, input.shape)
+        except ValueError:
+            raise RuntimeError(f"{function}(): {name} of shape {list(array.shape)} cannot be "
+                               f"broadcast to the input's shape {list(input.shape)}") from None
+    return array
+
+
+def binary_cross_entropy_call(input, target, weight, reduction):
+    function = "binary_cross_entropy"
+    target = _same_size(input, target, function,
+                        "Using a target size ({target}) that is different to the input size "
+                        "({input}) is deprecated. Please ensure they have the same size.")
+    data = input._data
+    if data.size and (data.min() < 0 or data.max() > 1):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return (L.binary_cross_entropy, input, target, _broadcastable(weight, input, "weight",
+                                                                  function), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """``-w (y log p + (1 - y) log(1 - p))`` for probabilities ``input``; logs clamped at -100."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    return apply(*binary_cross_entropy_call(input, target, weight, reduction))
+
+
+def binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction):
+    function = "binary_cross_entropy_with_logits"
+    target = _same_size(input, target, function,
+                        "Target size ({target}) must be the same as input size ({input})")
+    weight = _broadcastable(weight, input, "weight", function)
+    pos_weight = _broadcastable(pos_weight, input, "pos_weight", function)
+    return (L.binary_cross_entropy_with_logits, input, target, weight, pos_weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    call = binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction)
+    return apply(*call)
+
+
+# ----- KL divergence ----------------------------------------------------------------------------
+
+
+def kl_div_call(input, target, reduction, log_target):
+    function = "kl_div"
+    target = _same_size(input, target, function,
+                        "kl_div(): target size ({target}) must be the same as input size "
+                        "({input})")
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=3)
+    return (L.kl_div, input, target, reduction, bool(log_target))
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """``sum target (log target - input)``: KL(target || exp(input)) for log-probabilities
+    ``input``."""
+    reduction = reduction_of(size_average, reduce, reduction,
+                             allowed=("none", "mean", "sum", "batchmean"))
+    return apply(*kl_div_call(input, target, reduction, log_target))

@@ -1,0 +1,226 @@
+"""Losses, usable both ways:
+
+- PyTorch: ``loss_fn(input, target)`` returns a differentiable scalar (or per-element losses with
+  ``reduction="none"``); ``loss.backward()`` starts backpropagation.
+- Torch7 criteria: ``forward(input, target)`` returns the loss, ``backward(input, target)`` returns
+  ``gradInput`` = dLoss/dInput, which starts the hand-driven backward of the model.
+  (With ``reduction="none"`` that is the gradient of the losses' sum.)
+
+A fused loss is one op of :mod:`ember.ops.loss`; its ``backward`` is that op's VJP with
+``grad = 1``. Torch7's names are aliases: ``MSECriterion`` is ``MSELoss``, and Torch7's
+``sizeAverage`` (constructor argument or attribute) is ``reduction="mean"`` against ``"sum"``.
+"""
+
+import numpy
+
+from ...autograd.grad import grad as autograd_grad
+from ...autograd.grad_mode import enable_grad
+from ...ops import reduce as R
+from ...tensor import Tensor, apply, wrap
+from .. import functional as F
+from ..functional import loss as FL
+from ..module import Module, op_vjp
+
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "MSECriterion", "AbsCriterion",
+           "ClassNLLCriterion", "CrossEntropyCriterion", "BCECriterion"]
+
+
+_ONES = {}
+
+
+def _one(dtype):
+    """dLoss/dLoss = 1, the gradient a criterion's backward starts from (one shared 0-d array
+    per dtype: VJPs only read it)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = numpy.ones((), dtype)
+        one.flags.writeable = False
+    return one
+
+
+class _Loss(Module):
+    """Base of the losses: ``reduction``, Torch7's ``sizeAverage``, and the criterion protocol."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        self.reduction = FL.reduction_of(size_average, reduce, reduction, self._reductions)
+
+    _reductions = FL.REDUCTIONS
+
+    @property
+    def sizeAverage(self):
+        """Torch7: True averages over elements (``reduction="mean"``), False sums them."""
+        return self.reduction == "mean"
+
+    @sizeAverage.setter
+    def sizeAverage(self, value):
+        self.reduction = "mean" if value else "sum"
+
+    def _call(self, input, target):
+        """The fused op and its arguments, ``(op, *args)``; None if the loss is not one op."""
+        return None
+
+    def updateOutput(self, input, target):
+        op, *args = self._call(input, target)
+        self.output = apply(op, *args)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        """dLoss/dInput: the fused op's VJP, or autograd when the loss is several ops."""
+        call = self._call(input, target)
+        if call is None:
+            self.gradInput = self._autograd_grad_input(input, target)
+        else:
+            op, *args = call
+            self.gradInput = wrap(op_vjp(op, args, _one(input._data.dtype)))
+        return self.gradInput
+
+    def _autograd_grad_input(self, input, target):
+        output = self.output
+        leaf = input.detach().requires_grad_()
+        with enable_grad():
+            loss = self.forward(leaf, target)
+        self.output = output  # the rerun leaves the last forward's loss in place
+        return autograd_grad(loss, leaf, wrap(numpy.ones_like(loss._data)))[0]
+
+    def backward(self, input, target):
+        """Torch7's ``criterion:backward(input, target)``: returns dLoss/dInput."""
+        return self.updateGradInput(input, target)
+
+    def accGradParameters(self, input, target, scale=1):
+        pass  # losses have no parameters (class weights are buffers)
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            raise TypeError(f"weight must be a Tensor or None, got {type(weight).__name__}")
+        self.register_buffer("weight", weight)
+
+
+class MSELoss(_Loss):
+    """``(input - target)^2``, averaged or summed. Torch7: ``MSECriterion``."""
+
+    def _call(self, input, target):
+        return FL.mse_loss_call(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """``|input - target|``, averaged or summed. Torch7: ``AbsCriterion``."""
+
+    def _call(self, input, target):
+        return FL.l1_loss_call(input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def _call(self, input, target):
+        return FL.smooth_l1_loss_call(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def _call(self, input, target):
+        return FL.huber_loss_call(input, target, self.reduction, self.delta)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices given log-probabilities. Torch7:
+    ``ClassNLLCriterion`` (with 0-based class indices, as everywhere in ember)."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def _call(self, input, target):
+        return FL.nll_loss_call(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """``NLLLoss`` of ``LogSoftmax`` over the class dim; also probability targets and label
+    smoothing. Torch7: ``CrossEntropyCriterion``."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def updateOutput(self, input, target):
+        self.output = F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                                      reduction=self.reduction,
+                                      label_smoothing=self.label_smoothing)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        if (isinstance(input, Tensor) and input.is_floating_point() and input.ndim
+                and isinstance(target, Tensor) and not target.is_floating_point()
+                and self.label_smoothing == 0):
+            # The chain rule through the two ops, by hand: NLL's VJP, then LogSoftmax's.
+            dim = FL.class_dim(input)
+            log_p = R.log_softmax.forward(input._data, dim)
+            op, *args = FL.nll_loss_call(wrap(log_p), target, self.weight, self.ignore_index,
+                                         self.reduction, "cross_entropy")
+            grad_log_p = op_vjp(op, args, _one(log_p.dtype))
+            self.gradInput = wrap(op_vjp(R.log_softmax, (input, dim), grad_log_p, out=log_p))
+            return self.gradInput
+        return super().updateGradInput(input, target)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities. Torch7: ``BCECriterion``."""
+
+    def _call(self, input, target):
+        return FL.binary_cross_entropy_call(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from logits."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def _call(self, input, target):
+        return FL.binary_cross_entropy_with_logits_call(input, target, self.weight,
+                                                        self.pos_weight, self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence ``target (log target - input)`` for log-probabilities ``input``."""
+
+    _reductions = ("none", "mean", "sum", "batchmean")
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def _call(self, input, target):
+        return FL.kl_div_call(input, target, self.reduction, self.log_target)
+
+
+def _forward_of(self, input, target):
+    self.output = self.forward(input, target)
+    return self.output
+
+
+# A loss class that writes its own forward gets these (its forward, and autograd for backward).
+_Loss._default_protocol = {"updateOutput": _forward_of, "_call": _Loss._call,
+                           "updateGradInput": _Loss.updateGradInput}
+
+MSECriterion = MSELoss
+AbsCriterion = L1Loss
+ClassNLLCriterion = NLLLoss
+CrossEntropyCriterion = CrossEntropyLoss
+BCECriterion = BCELoss

@@ -1,0 +1,230 @@
+"""Normalization layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm``, ``RMSNorm``, and
+Torch7's ``BatchNormalization`` and ``SpatialBatchNormalization``.
+
+Each forward is one fused op of :mod:`ember.ops.norm`, so the Torch7 protocol is that op's closed
+form backward (``gradInput = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std``, with
+``dxhat = gradOutput * weight``; ``gradWeight += scale * sum(gradOutput * xhat)``;
+``gradBias += scale * sum(gradOutput)``).
+
+Batch norm keeps running statistics as buffers, updated in place by each training forward
+(``running = (1 - momentum) * running + momentum * batch``, the variance unbiased; with
+``momentum=None`` a cumulative average over ``num_batches_tracked`` batches) and used in eval.
+"""
+
+
+from ...creation import ones, tensor, zeros
+from ...tensor import Tensor
+from ..functional.normalization import (
+    batch_norm_arguments,
+    group_norm_arguments,
+    layer_norm_arguments,
+    rms_norm_arguments,
+    updated,
+)
+from ..parameter import Parameter
+from .op_layer import OpLayer
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
+           "BatchNormalization", "SpatialBatchNormalization"]
+
+
+class _BatchNorm(OpLayer):
+    _dims = (2, 3)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", tensor(0))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+    def _check_input_dim(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got "
+                            f"{type(input).__name__}")
+        if input.ndim not in self._dims:
+            wanted = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"{type(self).__name__}: expected {wanted} input (got "
+                             f"{input.ndim}D input of size {list(input.shape)})")
+
+    def updateOutput(self, input):
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._vc[0] += 1
+            if self.momentum is None:  # a cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked._data)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        use_running = not self.training or self.track_running_stats
+        running_mean = self.running_mean if use_running else None
+        running_var = self.running_var if use_running else None
+        op, args = batch_norm_arguments(input, running_mean, running_var, self.weight, self.bias,
+                                        use_batch, factor, self.eps)
+        output = self.run(input, op, args, 0, {1: self.weight, 2: self.bias})
+        updated(running_mean, running_var, use_batch)
+        return output
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L): per channel, statistics over the batch (and L)."""
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W): per channel, statistics over batch and positions."""
+
+    _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W)."""
+
+    _dims = (5,)
+
+
+class BatchNormalization(BatchNorm1d):
+    """Torch7's name for BatchNorm1d: ``BatchNormalization(nOutput, eps=1e-5, momentum=0.1,
+    affine=True)``."""
+
+    def __init__(self, nOutput, eps=1e-5, momentum=0.1, affine=True):
+        super().__init__(nOutput, eps, momentum, affine)
+
+
+class SpatialBatchNormalization(BatchNorm2d):
+    """Torch7's name for BatchNorm2d: ``SpatialBatchNormalization(nOutput, eps=1e-5,
+    momentum=0.1, affine=True)``."""
+
+    def __init__(self, nOutput, eps=1e-5, momentum=0.1, affine=True):
+        super().__init__(nOutput, eps, momentum, affine)
+
+
+def _shape(normalized_shape):
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(int(n) for n in normalized_shape)
+
+
+class LayerNorm(OpLayer):
+    """Normalize each sample over its trailing ``normalized_shape`` dims, then an elementwise
+    affine (``weight`` ones, ``bias`` zeros)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if self.bias is not None:
+            self.bias._data[...] = 0
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+    def updateOutput(self, input):
+        op, *args = layer_norm_arguments(input, self.normalized_shape, self.weight, self.bias,
+                                         self.eps)
+        return self.run(input, op, args, 0, {2: self.weight, 3: self.bias})
+
+
+class GroupNorm(OpLayer):
+    """Normalize each sample's channels in ``num_groups`` groups (over the group's channels and
+    positions), then a per-channel affine."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.affine:
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+    def updateOutput(self, input):
+        op, *args = group_norm_arguments(input, self.num_groups, self.weight, self.bias,
+                                         self.eps)
+        return self.run(input, op, args, 0, {2: self.weight, 3: self.bias})
+
+
+class RMSNorm(OpLayer):
+    """Scale each sample by the root mean square of its trailing ``normalized_shape`` dims (no
+    centring), then an elementwise ``weight``; ``eps`` defaults to the dtype's epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+    def updateOutput(self, input):
+        op, *args = rms_norm_arguments(input, self.normalized_shape, self.weight, self.eps)
+        return self.run(input, op, args, 0, {2: self.weight})
+
+

@@ -1,0 +1,264 @@
+"""Loss ops: each loss is one op, its pointwise formula, reduction and VJPs side by side.
+
+Every loss takes ``reduction`` ("none", "mean" or "sum"; KL divergence also "batchmean") as its
+last argument and reduces inside the op, so a loss is one graph node, and the Torch7 criteria's
+hand-written ``updateGradInput`` is the same VJP called with ``grad = 1``.
+
+A VJP gets ``grad``: dL/d(loss), a scalar for a reduced loss and the loss's shape for "none".
+``_share`` turns it into each element's share (divided by the count for a mean), which then
+multiplies the pointwise derivative; broadcasting spreads a scalar share over every element.
+Targets, class weights and indices are constants here (their VJPs are None or given).
+"""
+
+import math
+
+import numpy
+
+from .op import Op
+
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _share(g, reduction, shape):
+    """Each element's share of ``grad``: divided by the element count for a mean."""
+    return g * (1.0 / math.prod(shape)) if reduction == "mean" else g
+
+
+# ----- regression: input and target of one shape (broadcast) ------------------------------------
+
+
+def _mse(a, b, reduction):
+    d = a - b
+    return _reduce(d * d, reduction)
+
+
+def _mse_vjp(xp, g, a, b, reduction, out):
+    d = a - b
+    return _share(g, reduction, d.shape) * 2 * d
+
+
+def _l1(a, b, reduction):
+    return _reduce(numpy.abs(a - b), reduction)
+
+
+def _l1_vjp(xp, g, a, b, reduction, out):
+    d = a - b
+    return _share(g, reduction, d.shape) * xp.sign(d)
+
+
+def _smooth_l1(a, b, reduction, beta):
+    z = numpy.abs(a - b)
+    if beta == 0:
+        return _reduce(z, reduction)
+    return _reduce(numpy.where(z < beta, (0.5 / beta) * z * z, z - 0.5 * beta), reduction)
+
+
+def _smooth_l1_vjp(xp, g, a, b, reduction, beta, out):
+    d = a - b
+    local = xp.sign(d) if beta == 0 else xp.where(xp.abs(d) < beta, d * (1.0 / beta), xp.sign(d))
+    return _share(g, reduction, d.shape) * local
+
+
+def _huber(a, b, reduction, delta):
+    z = numpy.abs(a - b)
+    return _reduce(numpy.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
+
+
+def _huber_vjp(xp, g, a, b, reduction, delta, out):
+    d = a - b
+    local = xp.where(xp.abs(d) < delta, d, xp.sign(d) * delta)
+    return _share(g, reduction, d.shape) * local
+
+
+def _negated(vjp):
+    # d/d(target) of a function of (input - target) is minus d/d(input).
+    def target_vjp(xp, g, *args):
+        return -vjp(xp, g, *args)
+
+    return target_vjp
+
+
+def _regression(name, forward, vjp, rule):
+    return Op(name, forward, (vjp, _negated(vjp)), (f"grad_input = {rule}",
+                                                    f"grad_target = -({rule})"), broadcasts=True)
+
+
+mse_loss = _regression("MseLossBackward0", _mse, _mse_vjp, "grad * 2 (input - target) [/ n]")
+l1_loss = _regression("L1LossBackward0", _l1, _l1_vjp, "grad * sign(input - target) [/ n]")
+smooth_l1_loss = _regression(
+    "SmoothL1LossBackward0", _smooth_l1, _smooth_l1_vjp,
+    "grad * ((input - target) / beta where |input - target| < beta, else sign) [/ n]")
+huber_loss = _regression(
+    "HuberLossBackward0", _huber, _huber_vjp,
+    "grad * (input - target where |input - target| < delta, else delta * sign) [/ n]")
+
+
+# ----- classification: log-probabilities and class indices --------------------------------------
+
+
+def _class_axis(a):
+    return 0 if a.ndim == 1 else 1
+
+
+def _target_weights(target, weight, ignore_index, dtype):
+    """The safe index (ignored targets point at class 0) and each target's weight (0 if ignored)."""
+    ignored = target == ignore_index
+    safe = numpy.where(ignored, 0, target)
+    w = numpy.ones(target.shape, dtype) if weight is None else weight[safe].astype(dtype)
+    return safe, numpy.where(ignored, 0, w).astype(dtype, copy=False)
+
+
+def _nll(a, target, weight, ignore_index, reduction):
+    axis = _class_axis(a)
+    safe, w = _target_weights(target, weight, ignore_index, a.dtype)
+    picked = numpy.take_along_axis(a, numpy.expand_dims(safe, axis), axis).squeeze(axis)
+    loss = -picked * w
+    if reduction == "mean":  # a weighted mean: divided by the total weight, as PyTorch does
+        return numpy.sum(loss) / numpy.sum(w)
+    return _reduce(loss, reduction)
+
+
+def _nll_vjp(xp, g, a, target, weight, ignore_index, reduction, out):
+    # Only the picked log-probability of each sample gets gradient: -weight * grad, scattered back.
+    axis = _class_axis(a)
+    safe, w = _target_weights(target, weight, ignore_index, _dt(a))
+    if reduction == "mean":
+        w = w / numpy.sum(w)
+    values = xp.expand_dims(g * -w, axis)
+    return xp.scatter_add_along(a.shape, axis, numpy.expand_dims(safe, axis), values, a.dtype)
+
+
+def _dt(a):
+    # A VJP may see a Tensor (create_graph=True), whose dtype is an ember dtype.
+    dtype = a.dtype
+    return getattr(dtype, "numpy", dtype)
+
+
+nll_loss = Op("NllLossBackward0", _nll, (_nll_vjp, None, None, None, None),
+              "grad_input = -weight[target] * grad at the target class [/ total weight], else 0")
+
+
+# ----- binary: probabilities or logits against targets in [0, 1] --------------------------------
+
+
+def _clamped_log(p):
+    # PyTorch clamps log at -100 so a confident wrong answer costs 100, not infinity.
+    with numpy.errstate(divide="ignore"):
+        return numpy.maximum(numpy.log(p), -100)
+
+
+def _bce(p, y, weight, reduction):
+    loss = -(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction).astype(p.dtype, copy=False)
+
+
+def _bce_vjp_input(xp, g, p, y, weight, reduction, out):
+    local = (p - y) / xp.maximum((1 - p) * p, 1e-12)
+    if weight is not None:
+        local = local * weight
+    return _share(g, reduction, p.shape) * local
+
+
+def _bce_vjp_target(xp, g, p, y, weight, reduction, out):
+    local = xp.maximum(xp.log(1 - p), -100) - xp.maximum(xp.log(p), -100)
+    if weight is not None:
+        local = local * weight
+    return _share(g, reduction, p.shape) * local
+
+
+binary_cross_entropy = Op(
+    "BinaryCrossEntropyBackward0", _bce, (_bce_vjp_input, _bce_vjp_target, None, None),
+    ("grad_input = grad * weight * (input - target) / (input (1 - input))",
+     "grad_target = grad * weight * (log(1 - input) - log(input))"))
+
+
+def _softplus_neg(x):
+    """log(1 + exp(-x)) without overflow: the loss of a logit whose target is 1."""
+    return numpy.log1p(numpy.exp(-numpy.abs(x))) + numpy.maximum(-x, 0)
+
+
+def _bce_logits(x, y, weight, pos_weight, reduction):
+    if pos_weight is None:
+        loss = (1 - y) * x + _softplus_neg(x)
+    else:
+        loss = (1 - y) * x + ((pos_weight - 1) * y + 1) * _softplus_neg(x)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
+
+
+def _bce_logits_vjp_input(xp, g, x, y, weight, pos_weight, reduction, out):
+    # d/dx [(1 - y) x + w_pos softplus(-x)] = w_pos sigmoid(x) - pos_weight y, w_pos = (pw-1) y + 1
+    if pos_weight is None:
+        local = xp.sigmoid(x) - y
+    else:
+        local = xp.sigmoid(x) * ((pos_weight - 1) * y + 1) - y * pos_weight
+    if weight is not None:
+        local = local * weight
+    return _share(g, reduction, x.shape) * local
+
+
+def _bce_logits_vjp_target(xp, g, x, y, weight, pos_weight, reduction, out):
+    local = -x
+    if pos_weight is not None:
+        softplus_neg = xp.log(xp.exp(-xp.abs(x)) + 1) + xp.maximum(-x, 0)
+        local = local + softplus_neg * (pos_weight - 1)
+    if weight is not None:
+        local = local * weight
+    return _share(g, reduction, x.shape) * local
+
+
+binary_cross_entropy_with_logits = Op(
+    "BinaryCrossEntropyWithLogitsBackward0", _bce_logits,
+    (_bce_logits_vjp_input, _bce_logits_vjp_target, None, None, None),
+    ("grad_input = grad * weight * (sigmoid(input) (1 + (pos_weight - 1) target) "
+     "- pos_weight target)",
+     "grad_target = grad * weight * (-input + (pos_weight - 1) softplus(-input))"))
+
+
+# ----- KL divergence: log-probabilities against probabilities -----------------------------------
+
+
+def _kl_div_share(g, reduction, shape):
+    if reduction == "batchmean":
+        return g * (1.0 / shape[0]) if len(shape) else g
+    return _share(g, reduction, shape)
+
+
+def _kl_div(a, t, reduction, log_target):
+    if log_target:
+        loss = numpy.exp(t) * (t - a)
+    else:  # t log t is 0 at t = 0 (the limit), where log would give nan
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            loss = numpy.where(t > 0, t * (numpy.log(t) - a), -t * a)
+    if reduction == "batchmean":
+        total = numpy.sum(loss)
+        return total / a.shape[0] if a.ndim else total
+    return _reduce(loss, reduction).astype(a.dtype, copy=False)
+
+
+def _kl_div_vjp_input(xp, g, a, t, reduction, log_target, out):
+    return _kl_div_share(g, reduction, a.shape) * -(xp.exp(t) if log_target else t)
+
+
+def _kl_div_vjp_target(xp, g, a, t, reduction, log_target, out):
+    if log_target:
+        local = xp.exp(t) * (t - a + 1)
+    else:
+        local = xp.log(xp.where(t > 0, t, 1)) + 1 - a
+    return _kl_div_share(g, reduction, a.shape) * local
+
+
+kl_div = Op("KlDivBackward0", _kl_div, (_kl_div_vjp_input, _kl_div_vjp_target, None, None),
+            ("grad_input = -grad * target", "grad_target = grad * (log(target) + 1 - input)"))
