@@ -9,7 +9,7 @@ import math
 from . import nn
 from .creation import ones, zeros
 
-__all__ = ["build", "MODELS", "mlp", "Standardize"]
+__all__ = ["build", "MODELS", "mlp", "lenet", "AddChannel", "Standardize"]
 
 
 class Standardize(nn.Module):
@@ -39,7 +39,33 @@ def mlp(input_shape, num_classes, hidden=(256, 256), dropout=0.0, mean=None, std
     return nn.Sequential(*layers)
 
 
-MODELS = {"mlp": mlp}
+class AddChannel(nn.Module):
+    """``N x H x W`` images to ``N x 1 x H x W``, the layout ``Conv2d`` expects (a view)."""
+
+    def forward(self, x):
+        return x.unsqueeze(1) if x.dim() == 3 else x
+
+
+def lenet(input_shape, num_classes, mean=None, std=None):
+    """A LeNet-5-style CNN for 28 x 28 grayscale images: standardize with one scalar mean/std,
+    conv 5x5 (1->6, padding 2), ReLU, maxpool 2, conv 5x5 (6->16), ReLU, maxpool 2, then
+    Linear 400->120->84->classes with ReLUs between."""
+    if tuple(input_shape)[-2:] != (28, 28) or len(input_shape) not in (2, 3):
+        raise ValueError(f"lenet: expects 28 x 28 images (or 1 x 28 x 28), got input shape "
+                         f"{tuple(input_shape)}")
+    return nn.Sequential(
+        Standardize((1,), mean, std),
+        AddChannel(),
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, num_classes),
+    )
+
+
+MODELS = {"mlp": mlp, "lenet": lenet}
 
 
 def build(name, input_shape, num_classes, **options):

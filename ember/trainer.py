@@ -79,9 +79,22 @@ def feature_statistics(dataset, batch_size=4096):
     return from_numpy(mean.astype(numpy.float32)), from_numpy(std.astype(numpy.float32))
 
 
+def pixel_statistics(dataset, batch_size=4096):
+    """One mean and standard deviation over all of a dataset's input values, each shape (1,)."""
+    features = numpy.concatenate([x.numpy().ravel() for x, _ in DataLoader(dataset, batch_size)])
+    mean, std = features.mean(dtype=numpy.float64), features.std(dtype=numpy.float64) + 1e-6
+    return (from_numpy(numpy.array([mean], numpy.float32)),
+            from_numpy(numpy.array([std], numpy.float32)))
+
+
 def _model(config, input_shape, num_classes, train_set=None):
     """The configured model; an MLP standardizes with ``train_set``'s statistics (a checkpoint
     being loaded brings its own, so none are computed then)."""
+    if config.model == "lenet":  # images: one scalar mean/std, so convolutions see every pixel alike
+        mean = std = None
+        if train_set is not None:
+            mean, std = pixel_statistics(train_set)
+        return models.build("lenet", input_shape, num_classes, mean=mean, std=std)
     if config.model != "mlp":
         return models.build(config.model, input_shape, num_classes)
     mean = std = None

@@ -4,5 +4,7 @@ their IDX files on disk. Nothing is downloaded at run time."""
 from .digits import Split, digits
 from .idx import IDXError, read_idx
 from .mnist import fashion_mnist, mnist
+from .shakespeare import CharVocabulary, char_windows, shakespeare
 
-__all__ = ["IDXError", "Split", "digits", "fashion_mnist", "mnist", "read_idx"]
+__all__ = ["CharVocabulary", "IDXError", "Split", "char_windows", "digits", "fashion_mnist", "mnist",
+           "read_idx", "shakespeare"]

@@ -93,7 +93,7 @@ _UNARY = [
     ("sigmoid", "SigmoidBackward0", _sigmoid, lambda xp, g, a, out: g * out * (1 - out),
      "grad_a = grad * s * (1 - s), s = sigmoid(a)", "out"),
     ("relu", "ReluBackward0", lambda a: numpy.maximum(a, 0),
-     lambda xp, g, a, out: xp.where(out > 0, g, 0), "grad_a = grad where a > 0, else 0", "out"),
+     lambda xp, g, a, out: g * (out > 0), "grad_a = grad where a > 0, else 0", "out"),
     ("square", "PowBackward0", numpy.square, lambda xp, g, a, out: g * a * 2,
      "grad_a = grad * 2a", "args"),
     ("reciprocal", "ReciprocalBackward0", numpy.reciprocal,

@@ -147,6 +147,34 @@ nll_loss = Op("NllLossBackward0", _nll, (_nll_vjp, None, None, None, None),
               "grad_input = -weight[target] * grad at the target class [/ total weight], else 0")
 
 
+def _cross_entropy(logits, target, smoothing):
+    # The common case in one node: (N, C) logits, class indices, mean over N, no class weights,
+    # nothing ignored. Per sample: log-sum-exp minus the target's logit (minus log_softmax).
+    n, c = logits.shape
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    lse = numpy.log(numpy.add.reduce(numpy.exp(shifted), axis=1))
+    loss = lse - shifted[numpy.arange(n), target]
+    if smoothing:  # mixed with the loss against the uniform distribution, as PyTorch does
+        loss = (1 - smoothing) * loss + smoothing * (lse - numpy.add.reduce(shifted, axis=1) / c)
+    return numpy.asarray(loss.mean(), dtype=logits.dtype)
+
+
+def _cross_entropy_vjp(xp, g, logits, target, smoothing, out):
+    # d(mean CE)/d logits = (softmax(logits) - q) / N, q the (smoothed) one-hot target. The shift
+    # by each row's max is a constant: softmax does not change under it.
+    raw = getattr(logits, "_data", logits)
+    n, c = raw.shape
+    e = xp.exp(logits - raw.max(axis=1, keepdims=True))
+    q = numpy.full((n, c), smoothing / c, dtype=raw.dtype)
+    q[numpy.arange(n), target] += 1 - smoothing
+    return (e / xp.sum(e, axis=1, keepdims=True) - q) * (g / n)
+
+
+cross_entropy = Op("NllLossBackward0", _cross_entropy, (_cross_entropy_vjp, None, None),
+                   "grad_input = (softmax(input) - onehot(target)) * grad / n  (log_softmax and "
+                   "nll_loss in one node)")
+
+
 # ----- binary: probabilities or logits against targets in [0, 1] --------------------------------
 
 

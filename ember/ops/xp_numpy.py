@@ -10,7 +10,6 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     cos,
     cumsum,
     exp,
-    expand_dims,
     flip,
     log,
     matmul,
@@ -20,13 +19,29 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     sign,
     sin,
     sqrt,
-    sum,
-    swapaxes,
     take,
     transpose,
     where,
     zeros_like,
 )
+
+# NumPy's sum, swapaxes and expand_dims are Python wrappers around the C calls below; on the
+# small arrays of a training step the wrappers cost more than the work.
+
+
+def sum(a, axis=None, keepdims=False):
+    if a.dtype == bool:  # counting: add.reduce would OR the booleans
+        return numpy.sum(a, axis=axis, keepdims=keepdims)
+    return numpy.add.reduce(a, axis=axis, keepdims=keepdims)
+
+
+def swapaxes(a, axis1, axis2):
+    return a.swapaxes(axis1, axis2)
+
+
+def expand_dims(a, axis):
+    axis = axis % (a.ndim + 1)
+    return a.reshape(a.shape[:axis] + (1,) + a.shape[axis:])
 
 
 def apply(op, *args):

@@ -194,6 +194,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError("cross_entropy(): expected input with at least 1 dimension (classes)")
     dim = class_dim(input)
     n_classes = input.shape[dim]
+    if (input.ndim == 2 and weight is None and reduction == "mean"
+            and not target.is_floating_point() and target.dtype.name != "bool"
+            and tuple(target.shape) == (input.shape[0],)):
+        indices = target._data
+        if (indices.size and indices.min() >= 0 and indices.max() < n_classes
+                and not (indices == ignore_index).any()):
+            return apply(L.cross_entropy, input, indices, float(label_smoothing))
     log_p = _functions.log_softmax(input, dim)
     if target.is_floating_point():
         return _probability_cross_entropy(input, log_p, target, weight, reduction,
