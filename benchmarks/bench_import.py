@@ -18,14 +18,21 @@ CODE = "import time; t = time.perf_counter(); import {0}; print(time.perf_counte
 def import_seconds(module, repeats=9):
     samples = []
     for _ in range(repeats):
-        done = subprocess.run([sys.executable, "-c", CODE.format(module)], env=clean_environment(),
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", CODE.format(module)],
+            env=clean_environment(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         samples.append(float(done.stdout.strip()))
     return statistics.median(samples)
 
 
 def main(names=None):
-    results = {name: {"seconds": import_seconds(name)} for name in names or ("numpy", "ember", "torch")}
+    results = {
+        name: {"seconds": import_seconds(name)} for name in names or ("numpy", "ember", "torch")
+    }
     return report("import time", results, "numpy")
 
 

@@ -59,7 +59,7 @@ def numpy_variant():
         gcols = numpy.einsum("nohw,ocij->ncijhw", g, w, optimize=True)
         for i in range(kh):
             for j in range(kw):
-                gx[:, :, i:i + oh, j:j + ow] += gcols[:, :, i, j]
+                gx[:, :, i : i + oh, j : j + ow] += gcols[:, :, i, j]
         return gx, gw, g.sum((0, 2, 3))
 
     def pool(a):
@@ -147,8 +147,12 @@ def torch_variant():
     return {"seconds": median_time(step)}
 
 
-VARIANTS = {"torch": torch_variant, "numpy": numpy_variant, "ember": ember_variant,
-            "ember-mallopt": ember_mallopt_variant}
+VARIANTS = {
+    "torch": torch_variant,
+    "numpy": numpy_variant,
+    "ember": ember_variant,
+    "ember-mallopt": ember_mallopt_variant,
+}
 
 
 def main(names=None):

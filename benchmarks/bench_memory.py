@@ -73,8 +73,14 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 def main(names=None):
     results = {name: run_variant(__file__, name) for name in names or VARIANTS}
-    return report("Peak memory, seed 004 net, 200 steps", results, "numpy", unit="MiB",
-                  scale=1 / 2**20, key="bytes")
+    return report(
+        "Peak memory, seed 004 net, 200 steps",
+        results,
+        "numpy",
+        unit="MiB",
+        scale=1 / 2**20,
+        key="bytes",
+    )
 
 
 if __name__ == "__main__":

@@ -61,14 +61,18 @@ def _ember():
 
 
 VARIANTS = {
-    "torch-lstm": lambda: {"seconds": median_time(_step(_torch(), *_lstm(_torch())),
-                                                  repeats=7, warmup=3)},
-    "ember-lstm": lambda: {"seconds": median_time(_step(_ember(), *_lstm(_ember())),
-                                                  repeats=7, warmup=3)},
-    "torch-transformer": lambda: {"seconds": median_time(
-        _step(_torch(), *_transformer(_torch())), repeats=7, warmup=3)},
-    "ember-transformer": lambda: {"seconds": median_time(
-        _step(_ember(), *_transformer(_ember())), repeats=7, warmup=3)},
+    "torch-lstm": lambda: {
+        "seconds": median_time(_step(_torch(), *_lstm(_torch())), repeats=7, warmup=3)
+    },
+    "ember-lstm": lambda: {
+        "seconds": median_time(_step(_ember(), *_lstm(_ember())), repeats=7, warmup=3)
+    },
+    "torch-transformer": lambda: {
+        "seconds": median_time(_step(_torch(), *_transformer(_torch())), repeats=7, warmup=3)
+    },
+    "ember-transformer": lambda: {
+        "seconds": median_time(_step(_ember(), *_transformer(_ember())), repeats=7, warmup=3)
+    },
 }
 
 

@@ -18,7 +18,9 @@ def data(seed=0):
 
     rng = numpy.random.default_rng(seed)
     f32 = numpy.float32
-    return [rng.standard_normal(s).astype(f32) for s in ((N, D_IN), (N, D_OUT), (D_IN, H), (H, D_OUT))]
+    return [
+        rng.standard_normal(s).astype(f32) for s in ((N, D_IN), (N, D_OUT), (D_IN, H), (H, D_OUT))
+    ]
 
 
 def numpy_variant():
@@ -68,7 +70,9 @@ def ember_protocol_variant():
     from ember import nn
 
     x, y, w1, w2 = (ember.from_numpy(a) for a in data())
-    model = nn.Sequential(nn.Linear(D_IN, H, bias=False), nn.ReLU(), nn.Linear(H, D_OUT, bias=False))
+    model = nn.Sequential(
+        nn.Linear(D_IN, H, bias=False), nn.ReLU(), nn.Linear(H, D_OUT, bias=False)
+    )
     with ember.no_grad():
         model[0].weight.copy_(w1.T)
         model[2].weight.copy_(w2.T)
@@ -107,8 +111,12 @@ def torch_variant():
     return {"seconds": median_time(step)}
 
 
-VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "ember-protocol": ember_protocol_variant,
-            "torch": torch_variant}
+VARIANTS = {
+    "numpy": numpy_variant,
+    "ember": ember_variant,
+    "ember-protocol": ember_protocol_variant,
+    "torch": torch_variant,
+}
 
 
 def main(names=None):

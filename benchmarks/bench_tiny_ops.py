@@ -63,8 +63,13 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 def main(names=None):
     results = {name: run_variant(__file__, name) for name in names or VARIANTS}
-    return report("Tiny ops: 100-op chain on shape (4,), forward + backward, per op", results,
-                  "numpy", unit="us", scale=1e6)
+    return report(
+        "Tiny ops: 100-op chain on shape (4,), forward + backward, per op",
+        results,
+        "numpy",
+        unit="us",
+        scale=1e6,
+    )
 
 
 if __name__ == "__main__":

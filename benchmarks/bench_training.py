@@ -38,7 +38,7 @@ def numpy_variant():
     def epoch():
         order = rng.permutation(len(x))
         for start in range(0, len(x), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             xb, yb = x[index], y[index]
             activations = [xb]
             for i, (w, b) in enumerate(zip(weights, biases)):
@@ -67,8 +67,9 @@ def numpy_variant():
 
 
 def _framework(lib, nn, optim, loader):
-    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
+    model = nn.Sequential(
+        nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+    )
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -89,7 +90,9 @@ def ember_variant():
 
     x, y = digits()
     data = TensorDataset(ember.from_numpy(x), ember.from_numpy(y))
-    loader = DataLoader(data, batch_size=BATCH, shuffle=True, generator=ember.Generator().manual_seed(0))
+    loader = DataLoader(
+        data, batch_size=BATCH, shuffle=True, generator=ember.Generator().manual_seed(0)
+    )
     return _framework(ember, nn, optim, loader)
 
 

@@ -49,8 +49,9 @@ def median_time(step, *, repeats=15, number=None, warmup=20, budget=0.2):
 def run_variant(script, variant, *args):
     """Run ``script --variant NAME`` in a clean subprocess; it prints one JSON object."""
     command = [sys.executable, script, "--variant", variant, *args]
-    done = subprocess.run(command, env=clean_environment(), capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        command, env=clean_environment(), capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{variant} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -10,10 +10,37 @@ from .random import default_generator
 from .tensor import Tensor, wrap
 
 __all__ = [
-    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange",
-    "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "FloatTensor",
-    "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "HalfTensor", "ByteTensor", "scalar_tensor",
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "arange",
+    "linspace",
+    "logspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "IntTensor",
+    "BoolTensor",
+    "HalfTensor",
+    "ByteTensor",
+    "scalar_tensor",
 ]
 
 
@@ -31,7 +58,9 @@ def _infer(data, dtype=None):
     try:
         array = numpy.array(data)
     except ValueError as error:
-        raise ValueError(f"expected sequence of equal-length lists, got {data!r}: {error}") from None
+        raise ValueError(
+            f"expected sequence of equal-length lists, got {data!r}: {error}"
+        ) from None
     if array.dtype == object:
         raise TypeError(f"can't build a tensor from {type(data).__name__} data: {data!r}"[:200])
     if array.dtype.kind == "f":  # with a dtype given, cast once from the exact float64 values
@@ -79,8 +108,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor, sharing memory when it already is an array of the right dtype."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)) and (
-            device is None or data.device == backend.device(device)):
+    if (
+        isinstance(data, Tensor)
+        and (dtype is None or data.dtype == dtypes.as_dtype(dtype))
+        and (device is None or data.device == backend.device(device))
+    ):
         return data
     return wrap(_place(_infer(data, dtype), dtype, device, copy=False))
 
@@ -97,8 +129,9 @@ def from_numpy(array):
 
 
 def _filled(fill):
-    def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-             **keywords):
+    def make(
+        *size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **keywords
+    ):
         if "size" in keywords:  # zeros(size=(2, 3))
             size = (keywords.pop("size"),)
         if keywords:
@@ -130,8 +163,13 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 def _like(make):
     def like(input, *, dtype=None, device=None, requires_grad=False, **extra):
-        return make(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                    requires_grad=requires_grad, **extra)
+        return make(
+            input.shape,
+            dtype=dtype or input.dtype,
+            device=device or input.device,
+            requires_grad=requires_grad,
+            **extra,
+        )
 
     return like
 
@@ -142,8 +180,13 @@ empty_like = _like(empty)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return full(
+        input.shape,
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -153,8 +196,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if dtype is None:
-        dtype = (dtypes.get_default_dtype() if any(isinstance(v, float) for v in values)
-                 else dtypes.int64)
+        dtype = (
+            dtypes.get_default_dtype()
+            if any(isinstance(v, float) for v in values)
+            else dtypes.int64
+        )
     d = dtypes.as_dtype(dtype)
     result = wrap(backend.array_module(device or "cpu").arange(*values, dtype=d.numpy))
     if requires_grad:
@@ -205,8 +251,9 @@ rand_like = _like(rand)
 randn_like = _like(randn)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
+def randint(
+    low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
@@ -238,9 +285,14 @@ def _legacy(dtype):
         raise TypeError(f"{dtype} constructor expects sizes or one sequence of data")
 
     make.__name__ = make.__qualname__ = {
-        dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.int64: "LongTensor",
-        dtypes.int32: "IntTensor", dtypes.bool: "BoolTensor", dtypes.float16: "HalfTensor",
-        dtypes.uint8: "ByteTensor"}[dtype]
+        dtypes.float32: "FloatTensor",
+        dtypes.float64: "DoubleTensor",
+        dtypes.int64: "LongTensor",
+        dtypes.int32: "IntTensor",
+        dtypes.bool: "BoolTensor",
+        dtypes.float16: "HalfTensor",
+        dtypes.uint8: "ByteTensor",
+    }[dtype]
     return make
 
 
@@ -257,20 +309,30 @@ def _new(make):
     """``x.new_zeros(2, 3)``: a tensor made like ``make``, with ``x``'s dtype and device."""
 
     def method(self, *size, dtype=None, device=None, requires_grad=False):
-        return make(*size, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+        return make(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
 
     return method
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                requires_grad=requires_grad)
+    return full(
+        size,
+        fill_value,
+        dtype=dtype or self.dtype,
+        device=device or self.device,
+        requires_grad=requires_grad,
+    )
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad)
+    return tensor(
+        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
+    )
 
 
 Tensor.new_zeros = _new(zeros)

@@ -31,7 +31,10 @@ def seed_001(out=print):
     dj_dy = ember.tensor([1.0, 2.0, 3.0], dtype=ember.float64)
     layer.forward(x)
     out("seed 001 - Torch7's layer protocol on Linear(2, 3)")
-    out(f"  updateGradInput(x, dj_dy)   -> gradInput  = W^T dj_dy = {_fmt(layer.updateGradInput(x, dj_dy))}")
+    out(
+        "  updateGradInput(x, dj_dy)   -> gradInput  = W^T dj_dy = "
+        + _fmt(layer.updateGradInput(x, dj_dy))
+    )
     layer.accGradParameters(x, dj_dy)
     out(f"  accGradParameters(x, dj_dy) -> gradWeight = dj_dy x^T = {_fmt(layer.gradWeight)}")
     out(f"                                 gradBias   = dj_dy     = {_fmt(layer.gradBias)}")
@@ -120,10 +123,14 @@ def explain_seed_004(out=print, output_dir=".", seed=0):
     and explain its backward pass step by step, beside the seed's hand-written lines."""
     n, d_in, hidden, d_out = 64, 1000, 100, 10
     rng = numpy.random.default_rng(seed)
-    x, y = (ember.from_numpy(rng.standard_normal(s).astype(numpy.float32))
-            for s in ((n, d_in), (n, d_out)))
+    x, y = (
+        ember.from_numpy(rng.standard_normal(s).astype(numpy.float32))
+        for s in ((n, d_in), (n, d_out))
+    )
     w1 = ember.tensor(rng.standard_normal((d_in, hidden)).astype(numpy.float32), requires_grad=True)
-    w2 = ember.tensor(rng.standard_normal((hidden, d_out)).astype(numpy.float32), requires_grad=True)
+    w2 = ember.tensor(
+        rng.standard_normal((hidden, d_out)).astype(numpy.float32), requires_grad=True
+    )
     loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
     names = {"w1": w1, "w2": w2, "x": x, "y": y}
     graph = viz.draw(loss, names, backward=True)  # before backward, which frees saved inputs
@@ -136,8 +143,11 @@ def explain_seed_004(out=print, output_dir=".", seed=0):
     except viz.GraphvizMissing as missing:
         picture = None
         out(f"(no picture: {missing})")
-    out("seed 004 - the graph autograd recorded" + (f": drawn to {picture}" if picture else "")
-        + f" (DOT text in {dot_path})")
+    out(
+        "seed 004 - the graph autograd recorded"
+        + (f": drawn to {picture}" if picture else "")
+        + f" (DOT text in {dot_path})"
+    )
     out("")
     out("the backward pass, step by step (ember.autograd.explain):")
     out(str(autograd.explain(loss, {"w1": w1, "w2": w2})))

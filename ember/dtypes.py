@@ -170,7 +170,11 @@ def result_type(*operands):
             group, d = 2, scalar_dtype(operand)
         else:
             group = 0 if operand.ndim else 1
-            d = operand.dtype if operand.dtype.__class__ is dtype else from_numpy_dtype(operand.dtype)
+            d = (
+                operand.dtype
+                if operand.dtype.__class__ is dtype
+                else from_numpy_dtype(operand.dtype)
+            )
         groups[group] = d if groups[group] is None else promote_types(groups[group], d)
     return _combine(groups[0], _combine(groups[1], groups[2]))
 

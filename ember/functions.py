@@ -18,13 +18,12 @@ from .autograd.grad_mode import STATE
 from .autograd.graph import Node
 from .backend import device as device_type
 from .backend import to_device
-from .ops import Op, renamed, unbroadcast
+from .ops import Op, renamed, unbroadcast, xp_numpy
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops import xp_numpy
 from .random import default_generator
 from .tensor import Tensor, _dim, apply, apply_binary, apply_unary, wrap
 
@@ -56,7 +55,7 @@ def _cast(t, d):
 
 
 def _promote(a, b, floating=False):
-    """Operands ``a``, ``b`` (tensors or Python numbers) brought to the dtype PyTorch computes in."""
+    """Operands ``a``, ``b`` (tensors or Python numbers) in the dtype PyTorch computes in."""
     a_scalar, b_scalar = isinstance(a, _Number), isinstance(b, _Number)
     if not a_scalar and not isinstance(a, Tensor):
         a = as_tensor_operand(a)
@@ -70,8 +69,11 @@ def _promote(a, b, floating=False):
         tensor = b if a_scalar else a
         scalar = a if a_scalar else b
         kind = tensor._data.dtype.kind
-        if kind == "f" or (kind in "iu" and not isinstance(scalar, float)) or (
-                kind == "b" and isinstance(scalar, bool)):
+        if (
+            kind == "f"
+            or (kind in "iu" and not isinstance(scalar, float))
+            or (kind == "b" and isinstance(scalar, bool))
+        ):
             if not (floating and kind != "f"):
                 return a, b
         target = dtypes.result_type(tensor._data, scalar)
@@ -175,7 +177,8 @@ def div(input, other, *, rounding_mode=None):
         d = (a if isinstance(a, Tensor) else b)._data.dtype
         return wrap(numpy.trunc(numpy.true_divide(_array(a), _array(b))).astype(d))
     raise RuntimeError(
-        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"'{rounding_mode}'"
     )
 
 
@@ -293,8 +296,11 @@ def clamp(input, min=None, max=None):
             out = minimum(out, max)
         return out
     if isinstance(min, float) or isinstance(max, float):
-        input = _cast(input, dtypes.get_default_dtype().numpy) if input._data.dtype.kind != "f" \
+        input = (
+            _cast(input, dtypes.get_default_dtype().numpy)
+            if input._data.dtype.kind != "f"
             else input
+        )
     return apply(E.PARAMETRIC["clamp"], input, min, max)
 
 
@@ -318,8 +324,10 @@ def where(condition, input=None, other=None):
         return nonzero(condition, as_tuple=True)
     condition = as_tensor_operand(condition)
     if condition._data.dtype.kind != "b":
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {condition.dtype}")
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor "
+            f"with dtype {condition.dtype}"
+        )
     a, b = _promote(input, other)
     a = a if isinstance(a, Tensor) else wrap(numpy.asarray(a, _scalar_numpy_dtype(a, b)))
     b = b if isinstance(b, Tensor) else wrap(numpy.asarray(b, _scalar_numpy_dtype(b, a)))
@@ -328,7 +336,8 @@ def where(condition, input=None, other=None):
     except ValueError as error:
         raise RuntimeError(
             f"where: shapes of condition {list(condition.shape)}, input {list(a.shape)} and "
-            f"other {list(b.shape)} cannot be broadcast together") from error
+            f"other {list(b.shape)} cannot be broadcast together"
+        ) from error
 
 
 def _scalar_numpy_dtype(scalar, other):
@@ -453,13 +462,11 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -554,13 +561,15 @@ def _implicit_dim(input, dim):
 
 
 def all(input, dim=None, keepdim=False):
-    return wrap(numpy.asarray(numpy.all(_array(input), axis=_axes(dim, input.ndim),
-                                        keepdims=keepdim)))
+    return wrap(
+        numpy.asarray(numpy.all(_array(input), axis=_axes(dim, input.ndim), keepdims=keepdim))
+    )
 
 
 def any(input, dim=None, keepdim=False):
-    return wrap(numpy.asarray(numpy.any(_array(input), axis=_axes(dim, input.ndim),
-                                        keepdims=keepdim)))
+    return wrap(
+        numpy.asarray(numpy.any(_array(input), axis=_axes(dim, input.ndim), keepdims=keepdim))
+    )
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -592,8 +601,10 @@ def _same_dtype(name, a, b):
 
 def _check_dims(name, t, dims, what):
     if t.ndim != dims:
-        raise RuntimeError(f"{name}: {what} must be a {dims}D tensor, got a {t.ndim}D tensor "
-                           f"of shape {list(t.shape)}")
+        raise RuntimeError(
+            f"{name}: {what} must be a {dims}D tensor, got a {t.ndim}D tensor "
+            f"of shape {list(t.shape)}"
+        )
 
 
 def mm(input, mat2):
@@ -639,9 +650,9 @@ def dot(input, other):
     _check_dims("dot", other, 1, "2nd argument")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(
-            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
-            "of elements, but got {} and {} elements respectively".format(
-                input.shape[0], other.shape[0], input.shape[0], other.shape[0])
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+            f"[{other.shape[0]}] to have the same number "
+            f"of elements, but got {input.shape[0]} and {other.shape[0]} elements respectively"
         )
     _same_dtype("dot", input, other)
     return apply(L.dot, input, other)
@@ -701,7 +712,8 @@ def _check_mm(mat1, mat2):
     _check_dims("addmm", mat2, 2, "mat2")
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(mat1)} and {_shape_text(mat2)})"
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(mat1)} and "
+            f"{_shape_text(mat2)})"
         )
 
 
@@ -709,16 +721,19 @@ def _broadcasting(name, op, input, a, b, beta, alpha):
     try:
         return apply(op, input, a, b, beta, alpha)
     except ValueError as error:
-        raise RuntimeError(f"{name}: input of shape {list(input.shape)} cannot be broadcast to the "
-                           f"product's shape") from error
+        raise RuntimeError(
+            f"{name}: input of shape {list(input.shape)} cannot be broadcast to the product's shape"
+        ) from error
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     _check_dims("addmv", mat, 2, "mat")
     _check_dims("addmv", vec, 1, "vec")
     if mat.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
-                           f"mat ({_shape_text(mat)}), vec ({vec.shape[0]})")
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
+            f"mat ({_shape_text(mat)}), vec ({vec.shape[0]})"
+        )
     return _broadcasting("addmv", L.addmv, input, mat, vec, beta, alpha)
 
 
@@ -733,13 +748,18 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     if "->" not in equation:  # implicit output: the letters that appear once, sorted
         letters = equation.replace(",", "").replace(" ", "").replace(".", "")
-        equation += "->" + ("..." if "..." in equation else "") + "".join(
-            sorted(c for c in set(letters) if letters.count(c) == 1))
+        equation += (
+            "->"
+            + ("..." if "..." in equation else "")
+            + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        )
     try:
         return apply(L.einsum, equation, *operands)
     except ValueError as error:
-        raise RuntimeError(f"einsum(): {error} (equation '{equation}', operand shapes "
-                           f"{[list(o.shape) for o in operands]})") from None
+        raise RuntimeError(
+            f"einsum(): {error} (equation '{equation}', operand shapes "
+            f"{[list(o.shape) for o in operands]})"
+        ) from None
 
 
 def transpose(input, dim0, dim1):
@@ -831,13 +851,13 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
 
 
 def unflatten(input, dim, sizes):
     d = _dim(dim, input.ndim)
     shape = input.shape
-    return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+    return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1 :])
 
 
 def squeeze(input, dim=None):
@@ -857,7 +877,8 @@ def expand(input, *sizes):
     sizes = _sizes(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(
-            f"expand({input.dtype}{{{list(input.shape)}}}, size={list(sizes)}): the number of sizes "
+            f"expand({input.dtype}{{{list(input.shape)}}}, size={list(sizes)}): "
+            "the number of sizes "
             f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
             f"tensor ({input.ndim})"
         )
@@ -898,8 +919,9 @@ def flip(input, *dims):
 
 def _tensors(tensors, name):
     if isinstance(tensors, Tensor):
-        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, "
-                        "not Tensor")
+        raise TypeError(
+            f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not Tensor"
+        )
     tensors = [as_tensor_operand(t) for t in tensors]
     if not tensors:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
@@ -917,7 +939,8 @@ def cat(tensors, dim=0):
     axis = _dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or builtins.any(
-                a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != axis):
+            a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != axis
+        ):
             raise RuntimeError(
                 f"Sizes of tensors must match except in dimension {axis}. Expected size "
                 f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list."
@@ -957,8 +980,9 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0 and n > 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
         bounds = [(s, builtins.min(s + size, n)) for s in range(0, n, size)] or [(0, 0)]
     else:
         sections = list(split_size_or_sections)
@@ -974,7 +998,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: {}".format(chunks))
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[_dim(dim, input.ndim)]
     size = -(-n // chunks) if n else 1
     return split(input, builtins.max(size, 1), dim)
@@ -1001,11 +1025,12 @@ def contiguous(input, memory_format=None):
 
 
 def tril(input, diagonal=0):
-    return input * wrap(numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool))
+    # masked_fill, not a multiply: inf * 0 would be nan where PyTorch gives 0
+    return masked_fill(input, wrap(~numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool)), 0)
 
 
 def triu(input, diagonal=0):
-    return input * wrap(~numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool))
+    return masked_fill(input, wrap(numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)), 0)
 
 
 # ----- indexing ------------------------------------------------------------------------------
@@ -1068,11 +1093,19 @@ def _check_bounds(input, index):
     dim = 0
     for part in parts:
         if part is Ellipsis:
-            dim = input.ndim - builtins.sum(
-                1 for p in parts if p is not None and p is not Ellipsis
-                and not (isinstance(p, _ndarray) and p.dtype.kind == "b")
-            ) - builtins.sum(p.ndim - 1 for p in parts
-                             if isinstance(p, _ndarray) and p.dtype.kind == "b")
+            dim = (
+                input.ndim
+                - builtins.sum(
+                    1
+                    for p in parts
+                    if p is not None
+                    and p is not Ellipsis
+                    and not (isinstance(p, _ndarray) and p.dtype.kind == "b")
+                )
+                - builtins.sum(
+                    p.ndim - 1 for p in parts if isinstance(p, _ndarray) and p.dtype.kind == "b"
+                )
+            )
             continue
         if part is None:
             continue
@@ -1080,9 +1113,7 @@ def _check_bounds(input, index):
             raise IndexError(f"too many indices for tensor of dimension {input.ndim}")
         size = input.shape[dim]
         if isinstance(part, int) and not -size <= part < size:
-            raise IndexError(
-                f"index {part} is out of bounds for dimension {dim} with size {size}"
-            )
+            raise IndexError(f"index {part} is out of bounds for dimension {dim} with size {size}")
         if isinstance(part, _ndarray) and part.dtype.kind in "iu" and part.size:
             if part.max() >= size or part.min() < -size:
                 bad = part.max() if part.max() >= size else part.min()
@@ -1090,10 +1121,10 @@ def _check_bounds(input, index):
                     f"index {bad} is out of bounds for dimension {dim} with size {size}"
                 )
         if isinstance(part, _ndarray) and part.dtype.kind == "b":
-            if part.shape != input.shape[dim:dim + part.ndim]:
+            if part.shape != input.shape[dim : dim + part.ndim]:
                 raise IndexError(
                     f"The shape of the mask {list(part.shape)} at index {dim} does not match the "
-                    f"shape of the indexed tensor {list(input.shape[dim:dim + part.ndim])}"
+                    f"shape of the indexed tensor {list(input.shape[dim : dim + part.ndim])}"
                 )
             dim += part.ndim
             continue
@@ -1148,8 +1179,9 @@ def scatter_add(input, dim, index, src):
     d = _dim(dim, input.ndim)
     index = as_tensor_operand(index)
     if not index.ndim == input.ndim == src.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor "
-                           "and src tensor")
+        raise RuntimeError(
+            "Index tensor must have the same number of dimensions as self tensor and src tensor"
+        )
     _check_index_fits(index, input, d, "self")
     _check_index_fits(index, src, d, "src", every_dim=True)
     if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
@@ -1165,7 +1197,9 @@ def index_select(input, dim, index):
     index = as_tensor_operand(index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < -input.shape[d]):
+    if index._data.size and (
+        index._data.max() >= input.shape[d] or index._data.min() < -input.shape[d]
+    ):
         raise IndexError(
             f"index out of range in self: index {int(index._data.max())} for dimension {d} with "
             f"size {input.shape[d]}"
@@ -1176,13 +1210,15 @@ def index_select(input, dim, index):
 def masked_fill(input, mask, value):
     mask = as_tensor_operand(mask)
     if mask._data.dtype.kind != "b":
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype}")
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}"
+        )
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value.ndim} dimension(s).")
+                f"{value.ndim} dimension(s)."
+            )
         if value._rg:
             return where(mask, value.to(input.dtype).expand(input.shape), input)
         value = value.item()
@@ -1246,9 +1282,17 @@ def type(input, dtype=None):
     return to(input, dtype)
 
 
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
 _NAMED_TYPES = {v: getattr(dtypes, k) for k, v in _TYPE_NAMES.items()}
 
 
@@ -1329,11 +1373,20 @@ def _write_through(view, base, chain):
 
 
 _COPY_SLICES = Op(
-    "CopySlices", lambda base, value, chain: base,  # the new values are already in base's memory
-    (lambda xp, g, base, value, chain, out: xp.zero_view(g, chain),
-     lambda xp, g, base, value, chain, out: xp.view_chain(g, chain), None),
-    ("grad_base = grad, zeroed in the view's region", "grad_view = grad in the view's region",
-     None), saves="")
+    "CopySlices",
+    lambda base, value, chain: base,  # the new values are already in base's memory
+    (
+        lambda xp, g, base, value, chain, out: xp.zero_view(g, chain),
+        lambda xp, g, base, value, chain, out: xp.view_chain(g, chain),
+        None,
+    ),
+    (
+        "grad_base = grad, zeroed in the view's region",
+        "grad_view = grad in the view's region",
+        None,
+    ),
+    saves="",
+)
 
 
 def _write(self, result, name):
@@ -1373,7 +1426,8 @@ def _fast_inplace(ufunc, slow, floating=False):
             result = dtypes.get_default_dtype()
         if not dtypes.can_cast(result, self.dtype):
             raise RuntimeError(
-                f"result type {result} can't be cast to the desired output type {self.dtype}")
+                f"result type {result} can't be cast to the desired output type {self.dtype}"
+            )
         try:
             ufunc(self._data, data, out=self._data, casting="unsafe")
         except ValueError:
@@ -1484,8 +1538,12 @@ def setitem(self, index, value):
     if STATE.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
         # Recorded: the new tensor is "self with values written at index"; gradient reaches the
         # old self everywhere except the written places, and the values at exactly those.
-        value = _cast(as_tensor_operand(value) if not isinstance(value, _Number)
-                      else wrap(numpy.asarray(value, self._data.dtype)), self._data.dtype)
+        value = _cast(
+            as_tensor_operand(value)
+            if not isinstance(value, _Number)
+            else wrap(numpy.asarray(value, self._data.dtype)),
+            self._data.dtype,
+        )
         inplace(self, lambda before: apply(_INDEX_PUT, before, index, value))
         return
     data = value._data if isinstance(value, Tensor) else value
@@ -1499,9 +1557,17 @@ def setitem(self, index, value):
     self._vc[0] += 1
 
 
-_INDEX_PUT = Op("IndexPutBackward0", _index_put, (_index_put_vjp_a, None, _index_put_vjp_values),
-                ("grad_a = grad, zeroed where values were written", None,
-                 "grad_values = grad at the written places"), saves="")
+_INDEX_PUT = Op(
+    "IndexPutBackward0",
+    _index_put,
+    (_index_put_vjp_a, None, _index_put_vjp_values),
+    (
+        "grad_a = grad, zeroed where values were written",
+        None,
+        "grad_values = grad at the written places",
+    ),
+    saves="",
+)
 
 
 def masked_fill_(self, mask, value):
@@ -1527,7 +1593,8 @@ class _TensorXP:
     ember's differentiable functions, so VJPs run on it record a graph of the backward pass."""
 
     exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf = (
-        staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf))
+        staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf)
+    )
 
     @staticmethod
     def apply(op, *args):
@@ -1675,53 +1742,214 @@ def _self_first(function):
 
 
 _METHODS = dict(
-    add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
-    true_divide=div, floor_divide=floor_divide, remainder=remainder, fmod=fmod, pow=pow, neg=neg,
-    negative=neg, abs=abs, absolute=abs, exp=exp, log=log, log1p=log1p, expm1=expm1, sqrt=sqrt,
-    rsqrt=rsqrt, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu, square=square,
-    reciprocal=reciprocal, sign=sign, erf=erf, log2=log2, log10=log10, clamp=clamp, clip=clamp,
-    clamp_min=clamp_min, clamp_max=clamp_max, maximum=maximum, minimum=minimum, atan2=atan2,
-    lerp=lerp, where=_self_first(where), eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, less=lt,
-    greater=gt, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
-    logical_not=logical_not, isnan=isnan, isinf=isinf, isfinite=isfinite, floor=floor, ceil=ceil,
-    trunc=trunc, round=round, sum=sum, mean=mean, prod=prod, var=var, std=std, max=max, min=min,
-    amax=amax, amin=amin, argmax=argmax, argmin=argmin, logsumexp=logsumexp, norm=norm,
-    cumsum=cumsum, softmax=softmax, log_softmax=log_softmax, all=all, any=any, allclose=allclose,
-    isclose=isclose, equal=equal, mm=mm, bmm=bmm, mv=mv, dot=dot, matmul=matmul, outer=outer,
-    ger=outer, addmm=addmm, addmv=addmv, addr=addr, t=t, transpose=transpose, swapaxes=transpose,
-    swapdims=transpose, permute=permute, reshape=reshape, view=view, view_as=view_as,
-    reshape_as=reshape_as, flatten=flatten, unflatten=unflatten, squeeze=squeeze,
-    unsqueeze=unsqueeze, expand=expand, expand_as=expand_as, broadcast_to=broadcast_to,
-    repeat=repeat, flip=flip, split=split, chunk=chunk, unbind=unbind, narrow=narrow, clone=clone,
-    contiguous=contiguous, tril=tril, triu=triu, gather=gather, scatter_add=scatter_add,
-    index_select=index_select, masked_fill=masked_fill, take_along_dim=take_along_dim,
-    nonzero=nonzero, sort=sort, argsort=argsort, topk=topk, masked_select=masked_select, to=to, type_as=type_as, type=type, cpu=cpu, cuda=cuda,
-    float=_converter(dtypes.float32), double=_converter(dtypes.float64),
-    half=_converter(dtypes.float16), long=_converter(dtypes.int64), int=_converter(dtypes.int32),
-    short=_converter(dtypes.int16), bool=_converter(dtypes.bool), byte=_converter(dtypes.uint8),
+    add=add,
+    sub=sub,
+    subtract=sub,
+    mul=mul,
+    multiply=mul,
+    div=div,
+    divide=div,
+    true_divide=div,
+    floor_divide=floor_divide,
+    remainder=remainder,
+    fmod=fmod,
+    pow=pow,
+    neg=neg,
+    negative=neg,
+    abs=abs,
+    absolute=abs,
+    exp=exp,
+    log=log,
+    log1p=log1p,
+    expm1=expm1,
+    sqrt=sqrt,
+    rsqrt=rsqrt,
+    sin=sin,
+    cos=cos,
+    tanh=tanh,
+    sigmoid=sigmoid,
+    relu=relu,
+    square=square,
+    reciprocal=reciprocal,
+    sign=sign,
+    erf=erf,
+    log2=log2,
+    log10=log10,
+    clamp=clamp,
+    clip=clamp,
+    clamp_min=clamp_min,
+    clamp_max=clamp_max,
+    maximum=maximum,
+    minimum=minimum,
+    atan2=atan2,
+    lerp=lerp,
+    where=_self_first(where),
+    eq=eq,
+    ne=ne,
+    lt=lt,
+    le=le,
+    gt=gt,
+    ge=ge,
+    less=lt,
+    greater=gt,
+    logical_and=logical_and,
+    logical_or=logical_or,
+    logical_xor=logical_xor,
+    logical_not=logical_not,
+    isnan=isnan,
+    isinf=isinf,
+    isfinite=isfinite,
+    floor=floor,
+    ceil=ceil,
+    trunc=trunc,
+    round=round,
+    sum=sum,
+    mean=mean,
+    prod=prod,
+    var=var,
+    std=std,
+    max=max,
+    min=min,
+    amax=amax,
+    amin=amin,
+    argmax=argmax,
+    argmin=argmin,
+    logsumexp=logsumexp,
+    norm=norm,
+    cumsum=cumsum,
+    softmax=softmax,
+    log_softmax=log_softmax,
+    all=all,
+    any=any,
+    allclose=allclose,
+    isclose=isclose,
+    equal=equal,
+    mm=mm,
+    bmm=bmm,
+    mv=mv,
+    dot=dot,
+    matmul=matmul,
+    outer=outer,
+    ger=outer,
+    addmm=addmm,
+    addmv=addmv,
+    addr=addr,
+    t=t,
+    transpose=transpose,
+    swapaxes=transpose,
+    swapdims=transpose,
+    permute=permute,
+    reshape=reshape,
+    view=view,
+    view_as=view_as,
+    reshape_as=reshape_as,
+    flatten=flatten,
+    unflatten=unflatten,
+    squeeze=squeeze,
+    unsqueeze=unsqueeze,
+    expand=expand,
+    expand_as=expand_as,
+    broadcast_to=broadcast_to,
+    repeat=repeat,
+    flip=flip,
+    split=split,
+    chunk=chunk,
+    unbind=unbind,
+    narrow=narrow,
+    clone=clone,
+    contiguous=contiguous,
+    tril=tril,
+    triu=triu,
+    gather=gather,
+    scatter_add=scatter_add,
+    index_select=index_select,
+    masked_fill=masked_fill,
+    take_along_dim=take_along_dim,
+    nonzero=nonzero,
+    sort=sort,
+    argsort=argsort,
+    topk=topk,
+    masked_select=masked_select,
+    to=to,
+    type_as=type_as,
+    type=type,
+    cpu=cpu,
+    cuda=cuda,
+    float=_converter(dtypes.float32),
+    double=_converter(dtypes.float64),
+    half=_converter(dtypes.float16),
+    long=_converter(dtypes.int64),
+    int=_converter(dtypes.int32),
+    short=_converter(dtypes.int16),
+    bool=_converter(dtypes.bool),
+    byte=_converter(dtypes.uint8),
     # in place
-    add_=_fast_inplace(numpy.add, add), sub_=_fast_inplace(numpy.subtract, sub),
+    add_=_fast_inplace(numpy.add, add),
+    sub_=_fast_inplace(numpy.subtract, sub),
     mul_=_fast_inplace(numpy.multiply, mul),
     div_=_fast_inplace(numpy.true_divide, div, floating=True),
-    zero_=zero_, fill_=fill_, copy_=copy_, clamp_=clamp_, clip_=clamp_,
-    masked_fill_=masked_fill_, uniform_=uniform_, normal_=normal_, bernoulli_=bernoulli_,
-    exponential_=exponential_, random_=random_,
-    relu_=_unary_inplace(relu), neg_=_unary_inplace(neg), exp_=_unary_inplace(exp),
-    log_=_unary_inplace(log), sqrt_=_unary_inplace(sqrt), abs_=_unary_inplace(abs),
-    sigmoid_=_unary_inplace(sigmoid), tanh_=_unary_inplace(tanh), pow_=_unary_inplace(pow),
-    clamp_min_=_unary_inplace(clamp_min), clamp_max_=_unary_inplace(clamp_max),
-    square_=_unary_inplace(square), reciprocal_=_unary_inplace(reciprocal),
-    scatter_add_=_unary_inplace(scatter_add), lerp_=_unary_inplace(lerp),
+    zero_=zero_,
+    fill_=fill_,
+    copy_=copy_,
+    clamp_=clamp_,
+    clip_=clamp_,
+    masked_fill_=masked_fill_,
+    uniform_=uniform_,
+    normal_=normal_,
+    bernoulli_=bernoulli_,
+    exponential_=exponential_,
+    random_=random_,
+    relu_=_unary_inplace(relu),
+    neg_=_unary_inplace(neg),
+    exp_=_unary_inplace(exp),
+    log_=_unary_inplace(log),
+    sqrt_=_unary_inplace(sqrt),
+    abs_=_unary_inplace(abs),
+    sigmoid_=_unary_inplace(sigmoid),
+    tanh_=_unary_inplace(tanh),
+    pow_=_unary_inplace(pow),
+    clamp_min_=_unary_inplace(clamp_min),
+    clamp_max_=_unary_inplace(clamp_max),
+    square_=_unary_inplace(square),
+    reciprocal_=_unary_inplace(reciprocal),
+    scatter_add_=_unary_inplace(scatter_add),
+    lerp_=_unary_inplace(lerp),
     # operators
-    __add__=_add, __radd__=_swapped(_add), __sub__=_sub, __rsub__=_swapped(_sub), __mul__=mul,
-    __rmul__=_swapped(mul), __truediv__=div, __rtruediv__=_swapped(div),
-    __floordiv__=floor_divide, __rfloordiv__=_swapped(floor_divide), __mod__=remainder,
-    __rmod__=_swapped(remainder), __pow__=pow, __rpow__=_swapped(pow), __matmul__=matmul,
-    __rmatmul__=_swapped(matmul), __neg__=neg, __abs__=abs, __invert__=bitwise_not,
-    __and__=bitwise_and, __or__=bitwise_or, __xor__=bitwise_xor, __rand__=_swapped(bitwise_and),
-    __ror__=_swapped(bitwise_or), __rxor__=_swapped(bitwise_xor), __eq__=eq, __ne__=ne,
-    __lt__=lt, __le__=le, __gt__=gt, __ge__=ge, __getitem__=getitem, __setitem__=setitem,
-    __iadd__=_fast_inplace(numpy.add, add), __isub__=_fast_inplace(numpy.subtract, sub),
+    __add__=_add,
+    __radd__=_swapped(_add),
+    __sub__=_sub,
+    __rsub__=_swapped(_sub),
+    __mul__=mul,
+    __rmul__=_swapped(mul),
+    __truediv__=div,
+    __rtruediv__=_swapped(div),
+    __floordiv__=floor_divide,
+    __rfloordiv__=_swapped(floor_divide),
+    __mod__=remainder,
+    __rmod__=_swapped(remainder),
+    __pow__=pow,
+    __rpow__=_swapped(pow),
+    __matmul__=matmul,
+    __rmatmul__=_swapped(matmul),
+    __neg__=neg,
+    __abs__=abs,
+    __invert__=bitwise_not,
+    __and__=bitwise_and,
+    __or__=bitwise_or,
+    __xor__=bitwise_xor,
+    __rand__=_swapped(bitwise_and),
+    __ror__=_swapped(bitwise_or),
+    __rxor__=_swapped(bitwise_xor),
+    __eq__=eq,
+    __ne__=ne,
+    __lt__=lt,
+    __le__=le,
+    __gt__=gt,
+    __ge__=ge,
+    __getitem__=getitem,
+    __setitem__=setitem,
+    __iadd__=_fast_inplace(numpy.add, add),
+    __isub__=_fast_inplace(numpy.subtract, sub),
     __imul__=_fast_inplace(numpy.multiply, mul),
     __itruediv__=_fast_inplace(numpy.true_divide, div, floating=True),
 )

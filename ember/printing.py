@@ -2,8 +2,8 @@
 
 import numpy
 
-from .dtypes import float32, from_numpy_dtype, get_default_dtype, int64
 from .dtypes import bool as bool_
+from .dtypes import float32, from_numpy_dtype, get_default_dtype, int64
 
 __all__ = ["tensor_repr", "set_printoptions"]
 
@@ -11,8 +11,9 @@ _options = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, 
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, sci_mode=None):
-    for key, value in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                           linewidth=linewidth).items():
+    for key, value in dict(
+        precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth
+    ).items():
         if value is not None:
             _options[key] = value
     _options["sci_mode"] = sci_mode
@@ -93,8 +94,9 @@ def tensor_repr(t):
     if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
     d = from_numpy_dtype(array.dtype)
-    if d not in (get_default_dtype(), int64, bool_) or (d is float32 and get_default_dtype()
-                                                         is not float32):
+    if d not in (get_default_dtype(), int64, bool_) or (
+        d is float32 and get_default_dtype() is not float32
+    ):
         extras.append(f"dtype={d}")
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")

@@ -6,8 +6,15 @@ are not PyTorch's (its Mersenne Twister stream is not reproduced).
 
 import numpy
 
-__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state"]
+__all__ = [
+    "Generator",
+    "default_generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
+]
 
 
 class Generator:

@@ -34,8 +34,10 @@ def _safetensors():
     try:
         import safetensors.numpy
     except ImportError as error:
-        raise ImportError("ember.save and ember.load write safetensors files: "
-                          "pip install ember[checkpoints] (or pip install safetensors)") from error
+        raise ImportError(
+            "ember.save and ember.load write safetensors files: "
+            "pip install ember[checkpoints] (or pip install safetensors)"
+        ) from error
     return safetensors
 
 
@@ -71,16 +73,30 @@ class _Flattener:
             self.active.add(id(obj))
             try:
                 if isinstance(obj, dict):
-                    return {"dict": [[self._key(key, path), self.structure(
-                        value, f"{path}[{key!r}]", f"{name}.{key}" if name else str(key))]
-                        for key, value in obj.items()]}
-                return {kind.__name__: [self.structure(value, f"{path}[{i}]",
-                                                       f"{name}.{i}" if name else str(i))
-                                        for i, value in enumerate(obj)]}
+                    return {
+                        "dict": [
+                            [
+                                self._key(key, path),
+                                self.structure(
+                                    value, f"{path}[{key!r}]", f"{name}.{key}" if name else str(key)
+                                ),
+                            ]
+                            for key, value in obj.items()
+                        ]
+                    }
+                return {
+                    kind.__name__: [
+                        self.structure(value, f"{path}[{i}]", f"{name}.{i}" if name else str(i))
+                        for i, value in enumerate(obj)
+                    ]
+                }
             finally:
                 self.active.discard(id(obj))
-        hint = (" (a named tuple: save obj._asdict() instead)"
-                if isinstance(obj, tuple) and hasattr(obj, "_fields") else "")
+        hint = (
+            " (a named tuple: save obj._asdict() instead)"
+            if isinstance(obj, tuple) and hasattr(obj, "_fields")
+            else ""
+        )
         raise TypeError(
             f"ember.save: can't save {path}, a {kind.__module__}.{kind.__qualname__}{hint}. "
             "Checkpoints hold only tensors, NumPy arrays, numbers, strings, bools, None, and "
@@ -89,8 +105,10 @@ class _Flattener:
 
     def _key(self, key, path):
         if type(key) not in _SCALARS:
-            raise TypeError(f"ember.save: {path} has a key of type {type(key).__name__} "
-                            f"({key!r}); dict keys must be str, int, float, bool or None")
+            raise TypeError(
+                f"ember.save: {path} has a key of type {type(key).__name__} "
+                f"({key!r}); dict keys must be str, int, float, bool or None"
+            )
         return key
 
     def _store(self, obj, array, name, path=None):
@@ -100,8 +118,10 @@ class _Flattener:
             try:
                 from_numpy_dtype(array.dtype.newbyteorder("="))
             except TypeError:
-                raise TypeError(f"ember.save: can't save {path}, an array of dtype "
-                                f"{array.dtype} (not a tensor dtype)") from None
+                raise TypeError(
+                    f"ember.save: can't save {path}, an array of dtype "
+                    f"{array.dtype} (not a tensor dtype)"
+                ) from None
         # Checksums are of the little-endian bytes, which is what safetensors stores.
         array = array.astype(array.dtype.newbyteorder("<"), copy=False)
         name = name or "tensor"
@@ -126,9 +146,10 @@ def save(obj, f):
     st = _safetensors()
     flattener = _Flattener()
     structure = json.dumps(flattener.structure(obj, "obj", ""), separators=(",", ":"))
-    checksums = {"structure": _crc(structure.encode()),
-                 "tensors": {name: _crc(a.data if a.size else b"")
-                             for name, a in flattener.arrays.items()}}
+    checksums = {
+        "structure": _crc(structure.encode()),
+        "tensors": {name: _crc(a.data if a.size else b"") for name, a in flattener.arrays.items()},
+    }
     metadata = {_FORMAT: _VERSION, _STRUCTURE: structure, _CHECKSUMS: json.dumps(checksums)}
     data = st.numpy.save(flattener.arrays, metadata=metadata)
     if hasattr(f, "write"):
@@ -168,21 +189,26 @@ def load(f, map_location=None, *, weights_only=True):
         arrays = st.numpy.load(data)
     except st.SafetensorError as error:
         _refuse_pickle(data, where)  # only a diagnosis: nothing here was ever unpickled
-        raise ValueError(f"ember.load: {where} is not a valid safetensors checkpoint "
-                         f"(truncated or corrupt?): {error}") from None
+        raise ValueError(
+            f"ember.load: {where} is not a valid safetensors checkpoint "
+            f"(truncated or corrupt?): {error}"
+        ) from None
     metadata = _metadata(data)
     if metadata.get(_FORMAT) is None:
         return {name: _tensor(array, map_location) for name, array in arrays.items()}
     if metadata[_FORMAT] != _VERSION:
-        raise ValueError(f"ember.load: {where} has checkpoint format {metadata[_FORMAT]!r}; "
-                         f"this ember reads format {_VERSION!r}")
+        raise ValueError(
+            f"ember.load: {where} has checkpoint format {metadata[_FORMAT]!r}; "
+            f"this ember reads format {_VERSION!r}"
+        )
     return _Builder(arrays, map_location, where).build(_checked_structure(metadata, arrays, where))
 
 
 def _refuse_pickle(data, where):
     # A pickle starts with PROTO (0x80) and its version; torch.save's default is a zip of one.
     if (data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")) or (
-            data[:4] == b"PK\x03\x04"):
+        data[:4] == b"PK\x03\x04"
+    ):
         raise ValueError(
             f"ember.load: {where} is a pickle (torch.save) file, which ember never loads: "
             "unpickling can run arbitrary code. Load it in PyTorch with torch.load(path, "
@@ -193,7 +219,7 @@ def _refuse_pickle(data, where):
 def _metadata(data):
     # safetensors has already checked the header; this only reads its JSON metadata back.
     size = int.from_bytes(data[:8], "little")
-    return json.loads(data[8:8 + size]).get("__metadata__") or {}
+    return json.loads(data[8 : 8 + size]).get("__metadata__") or {}
 
 
 def _checked_structure(metadata, arrays, where):
@@ -264,7 +290,9 @@ def _tensor(array, map_location):
     t = wrap(_writable(array))
     if map_location is not None:
         if not isinstance(map_location, (str, backend.device)):
-            raise TypeError(f"ember.load: map_location must be a device or its name, "
-                            f"got {type(map_location).__name__}")
+            raise TypeError(
+                f"ember.load: map_location must be a device or its name, "
+                f"got {type(map_location).__name__}"
+            )
         t = t.to(map_location)
     return t

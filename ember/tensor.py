@@ -1,7 +1,8 @@
 """The Tensor: an array that remembers how it was computed, so gradients can flow back through it.
 
 A tensor holds a backend array (``_data``), whether it ``requires_grad``, the ``grad_fn`` node that
-produced it (None for leaves), its accumulated ``grad``, and a version counter that in-place ops bump
+produced it (None for leaves), its accumulated ``grad``, and a version counter that in-place ops
+bump
 (shared with its views), so backward can tell when a value it saved has been overwritten.
 
 :func:`apply` is where an op meets the graph: it runs the op's forward on arrays and, when any
@@ -54,16 +55,30 @@ class Tensor:
 
     # ``_view`` and ``_views`` (set only on views and their bases, read with getattr): see
     # _remember_view.
-    __slots__ = ("_data", "_grad_fn", "_rg", "_grad", "_vc", "_hooks", "_view", "_views",
-                 "__dict__", "__weakref__")
+    __slots__ = (
+        "_data",
+        "_grad_fn",
+        "_rg",
+        "_grad",
+        "_vc",
+        "_hooks",
+        "_view",
+        "_views",
+        "__dict__",
+        "__weakref__",
+    )
     __array_ufunc__ = None  # so ndarray <op> Tensor defers to Tensor's reflected operator
     __hash__ = object.__hash__
     is_node = False  # how the engine tells a leaf from a node
 
     def __init__(self, *args, dtype=None, device=None):
         from_sizes = not args or all(isinstance(a, int) for a in args)
-        if len(args) == 1 and isinstance(args[0], (tuple, list, Size)) and all(
-                isinstance(a, int) for a in args[0]) and isinstance(args[0], Size):
+        if (
+            len(args) == 1
+            and isinstance(args[0], (tuple, list, Size))
+            and all(isinstance(a, int) for a in args[0])
+            and isinstance(args[0], Size)
+        ):
             from_sizes, args = True, tuple(args[0])
         d = (dtype or get_default_dtype()).numpy
         xp = backend.array_module(device or "cpu")
@@ -174,7 +189,9 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value)}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got {type(value)}"
+                )
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: {tuple(value.shape)} "
@@ -226,8 +243,11 @@ class Tensor:
     @property
     def retains_grad(self):
         node = self._grad_fn
-        return bool(node is not None and node.hooks is not None
-                    and any(r() is self for r in node.hooks.retained))
+        return bool(
+            node is not None
+            and node.hooks is not None
+            and any(r() is self for r in node.hooks.retained)
+        )
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces
@@ -262,8 +282,13 @@ class Tensor:
             from_inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             if not from_inputs:
                 raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                 from_inputs)
+        backward(
+            (self,),
+            None if gradient is None else (gradient,),
+            retain_graph,
+            create_graph,
+            from_inputs,
+        )
 
     def _accumulate_grad(self, grad, create_graph, owned):
         """Add ``grad`` into ``.grad`` (the engine calls this once per leaf per backward)."""
@@ -283,7 +308,8 @@ class Tensor:
     def numpy(self, *, force=False):
         if self._rg and not force:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
             )
         if self.device.type != "cpu":
             if not force:
@@ -427,8 +453,9 @@ def apply(op, *args):
             if p is not None:
                 versions = None
                 if op.reads_args:
-                    versions = [(i, a._vc, a._vc[0]) for i, a in enumerate(args)
-                                if isinstance(a, Tensor)]
+                    versions = [
+                        (i, a._vc, a._vc[0]) for i, a in enumerate(args) if isinstance(a, Tensor)
+                    ]
                 return _record(op, out, args, arrays, parents, versions)
     result = wrap(out)
     if op.view:
@@ -545,8 +572,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not t._rg:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         capture[t._grad_fn or t] = None
-    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                 capture=capture)
+    run_backward(
+        roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=capture
+    )
     for t in inputs:
         grad = capture[t._grad_fn or t]
         if grad is not None:

@@ -61,13 +61,15 @@ def random_array(rng, shape, dtype=np.float64, domain="real"):
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
     """Hypothesis: ``num_shapes`` shapes that broadcast together (``.input_shapes``)."""
-    return hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, min_dims=min_dims,
-                                             max_dims=max_dims, min_side=1, max_side=max_side)
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side
+    )
 
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 seeds = st.integers(0, 2**32 - 1)
@@ -126,8 +128,9 @@ def _make_inputs(lib, arrays, requires_grad):
     return tensors
 
 
-def run_both(fn, arrays, *, grad=True, second_order=False, create_graph=False, seed=0, rtol=None,
-             atol=None):
+def run_both(
+    fn, arrays, *, grad=True, second_order=False, create_graph=False, seed=0, rtol=None, atol=None
+):
     """Run ``fn(lib, *tensors)`` in ember and torch on copies of ``arrays`` and compare.
 
     Float arrays become tensors that require grad (when ``grad``); other arrays (indices, masks)
@@ -157,9 +160,12 @@ def run_both(fn, arrays, *, grad=True, second_order=False, create_graph=False, s
     grads = {}
     for lib, (inputs, outs) in results.items():
         grads[lib] = lib.autograd.grad(
-            [outs[i] for i in diff], [inputs[i] for i in wrt],
+            [outs[i] for i in diff],
+            [inputs[i] for i in wrt],
             [lib.from_numpy(u.copy()) for u in upstream],
-            allow_unused=True, create_graph=second_order or create_graph)
+            allow_unused=True,
+            create_graph=second_order or create_graph,
+        )
     _compare_grads(grads[ember], grads[torch], wrt, rtol, atol, "grad of input")
     if not second_order:
         return e_out
@@ -193,8 +199,14 @@ def _compare_grads(e_grads, t_grads, wrt, rtol, atol, what):
 
 def check_gradcheck(fn, arrays, *, second_order=False, atol=1e-6, rtol=1e-4):
     """ember.autograd.gradcheck (and gradgradcheck) of ``fn(ember, *tensors)`` in float64."""
-    inputs = _make_inputs(ember, [a.astype(np.float64) if isinstance(a, np.ndarray) and
-                                  a.dtype.kind == "f" else a for a in arrays], True)
+    inputs = _make_inputs(
+        ember,
+        [
+            a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+            for a in arrays
+        ],
+        True,
+    )
 
     def f(*xs):
         return fn(ember, *xs)

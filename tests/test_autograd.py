@@ -99,8 +99,11 @@ def test_autograd_backward_of_several_outputs():
 
 
 def test_a_value_used_twice_gets_the_sum_of_both_paths():
-    run_both(lambda lib, x: x * x.exp() + x.sin() * x, [random_array(rng_for(40), (3,))],
-             second_order=True)
+    run_both(
+        lambda lib, x: x * x.exp() + x.sin() * x,
+        [random_array(rng_for(40), (3,))],
+        second_order=True,
+    )
     run_both(lambda lib, x: (x.unsqueeze(0) * x.unsqueeze(1)).sum(0), [np.arange(3.0)])
 
 
@@ -121,8 +124,10 @@ def test_grad_with_grad_outputs_and_several_inputs():
         a = lib.tensor([1.0, 2.0], requires_grad=True)
         b = lib.tensor([3.0, -1.0], requires_grad=True)
         out = a * b + a
-        results[lib] = [g.tolist() for g in lib.autograd.grad(
-            [out], [a, b], grad_outputs=[lib.tensor([1.0, 2.0])])]
+        results[lib] = [
+            g.tolist()
+            for g in lib.autograd.grad([out], [a, b], grad_outputs=[lib.tensor([1.0, 2.0])])
+        ]
     assert results[ember] == results[torch]
 
 
@@ -411,7 +416,6 @@ def _augmented_slice(x, b):
     return y
 
 
-
 def _augmented(x, b, op):
     y = x * 1
     if op == "+":
@@ -456,10 +460,19 @@ def test_views_of_a_base_are_not_kept_alive_by_it():
 
 def test_inplace_returns_self_and_bumps_the_version():
     x = ember.ones(3)
-    for op in (lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(),
-               lambda t: t.fill_(3), lambda t: t.clamp_(0, 1), lambda t: t.uniform_(),
-               lambda t: t.normal_(), lambda t: t.copy_(ember.zeros(3)), lambda t: t.div_(2),
-               lambda t: t.sub_(1), lambda t: t.masked_fill_(ember.tensor([True, False, True]), 1)):
+    for op in (
+        lambda t: t.add_(1),
+        lambda t: t.mul_(2),
+        lambda t: t.zero_(),
+        lambda t: t.fill_(3),
+        lambda t: t.clamp_(0, 1),
+        lambda t: t.uniform_(),
+        lambda t: t.normal_(),
+        lambda t: t.copy_(ember.zeros(3)),
+        lambda t: t.div_(2),
+        lambda t: t.sub_(1),
+        lambda t: t.masked_fill_(ember.tensor([True, False, True]), 1),
+    ):
         before = x._version
         assert op(x) is x
         assert x._version == before + 1
@@ -497,8 +510,10 @@ def test_modifying_a_saved_input_in_place_is_detected():
     with pytest.raises(RuntimeError) as error:
         z.sum().backward()
     message = str(error.value)
-    assert "one of the variables needed for gradient computation has been modified by an " \
-           "inplace operation" in message
+    assert (
+        "one of the variables needed for gradient computation has been modified by an "
+        "inplace operation" in message
+    )
     assert "MulBackward0" in message and "version 1" in message and "version 0" in message
 
 
@@ -595,8 +610,11 @@ TUTORIALS = {lib: _tutorial(lib) for lib in (ember, torch)}
 
 def test_tutorial_myrelu_runs_unchanged_and_matches_torch():
     rng = rng_for(42)
-    arrays = [random_array(rng, (4, 5), np.float32), random_array(rng, (5, 3), np.float32),
-              random_array(rng, (3, 2), np.float32)]
+    arrays = [
+        random_array(rng, (4, 5), np.float32),
+        random_array(rng, (5, 3), np.float32),
+        random_array(rng, (3, 2), np.float32),
+    ]
     run_both(lambda lib, x, w1, w2: TUTORIALS[lib]["MyReLU"].apply(x.mm(w1)).mm(w2), arrays)
     a = ember.randn(3, 4, dtype=ember.float64, requires_grad=True)
     assert gradcheck(TUTORIALS[ember]["MyReLU"].apply, (a,))
@@ -606,8 +624,7 @@ def test_tutorial_myrelu_runs_unchanged_and_matches_torch():
 
 def test_tutorial_legendre_polynomial_matches_torch_to_second_order():
     x = random_array(rng_for(43), (5,))
-    run_both(lambda lib, t: TUTORIALS[lib]["LegendrePolynomial3"].apply(t), [x],
-             second_order=True)
+    run_both(lambda lib, t: TUTORIALS[lib]["LegendrePolynomial3"].apply(t), [x], second_order=True)
     a = ember.tensor(x, requires_grad=True)
     assert gradgradcheck(TUTORIALS[ember]["LegendrePolynomial3"].apply, (a,))
 
@@ -773,8 +790,9 @@ DEEP_CHAIN = textwrap.dedent("""
 
 
 def test_a_graph_100000_ops_deep_runs_backward_and_frees_without_recursion():
-    result = subprocess.run([sys.executable, "-c", DEEP_CHAIN], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", DEEP_CHAIN], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("ok")
 

@@ -16,13 +16,16 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ember", *args], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "ember", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_train_short_run_saves_checkpoint_and_reports(tmp_path, capsys):
-    assert main(["train", "--epochs", "2", "--limit", "400", "--out", str(tmp_path),
-                 "--no-progress"]) == 0
+    assert (
+        main(["train", "--epochs", "2", "--limit", "400", "--out", str(tmp_path), "--no-progress"])
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("test accuracy: ") and lines[-1].endswith("%")
     assert any(line.startswith("epoch   1/2") for line in lines)
@@ -45,8 +48,11 @@ def test_resume_continues_where_it_stopped(tmp_path):
     quiet = dict(progress=False, out=lambda *a: None)
     config = Config(epochs=2, limit=300, out=str(tmp_path / "a"))
     train(config, **quiet)
-    resumed = train(Config(epochs=3, out=str(tmp_path / "a")),
-                    resume=str(tmp_path / "a" / "checkpoint.safetensors"), **quiet)
+    resumed = train(
+        Config(epochs=3, out=str(tmp_path / "a")),
+        resume=str(tmp_path / "a" / "checkpoint.safetensors"),
+        **quiet,
+    )
     assert [h["epoch"] for h in resumed["history"]] == [1, 2, 3]
     straight = train(Config(epochs=3, limit=300, out=str(tmp_path / "b")), **quiet)
     assert len(straight["history"]) == 3
@@ -54,9 +60,22 @@ def test_resume_continues_where_it_stopped(tmp_path):
 
 def test_ctrl_c_saves_a_checkpoint(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "ember", "train", "--epochs", "500", "--out", str(tmp_path),
-         "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "ember",
+            "train",
+            "--epochs",
+            "500",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         for line in process.stdout:  # wait until a whole epoch is done
             if line.startswith("epoch"):
@@ -94,8 +113,9 @@ def test_demo_prints_the_seeds_numbers(capsys):
     for grad in ("[[2.0, 0.0, 0.0, 0.0]]", "[[0.0, 2.0, 0.0, 0.0]]", "[[2.0, 2.0, 2.0, 2.0]]"):
         assert f"x.grad = {grad}" in out
     rows = [line.split() for line in out.splitlines() if line.strip()[:3] in ("99 ", "199", "499")]
-    assert len(rows) == 3 and all(abs(float(a) - float(b)) <= 1e-3 * abs(float(a)) + 1e-6
-                                  for _, a, b in rows)
+    assert len(rows) == 3 and all(
+        abs(float(a) - float(b)) <= 1e-3 * abs(float(a)) + 1e-6 for _, a, b in rows
+    )
 
 
 def test_demo_explain_writes_the_drawing(tmp_path, capsys):
@@ -118,9 +138,15 @@ def test_unknown_dataset_option_is_rejected():
     assert done.returncode == 2 and "invalid choice" in done.stderr
 
 
-@pytest.mark.skipif(not os.path.isdir(FASHION), reason=f"{FASHION} absent "
-                    "(apt-get install dataset-fashion-mnist)")
+@pytest.mark.skipif(
+    not os.path.isdir(FASHION), reason=f"{FASHION} absent (apt-get install dataset-fashion-mnist)"
+)
 def test_fashion_mnist_short_run(tmp_path):
-    result = train(Config(dataset="fashion-mnist", epochs=1, limit=3000, batch_size=64, lr=0.05,
-                          out=str(tmp_path)), progress=False, out=lambda *a: None)
+    result = train(
+        Config(
+            dataset="fashion-mnist", epochs=1, limit=3000, batch_size=64, lr=0.05, out=str(tmp_path)
+        ),
+        progress=False,
+        out=lambda *a: None,
+    )
     assert result["test_accuracy"] > 0.6

@@ -28,8 +28,7 @@ CONV2D = [
     ((2, 3, 7, 6), (4, 3, 3, 3), {}),
     ((2, 3, 9, 8), (4, 3, 3, 2), {"stride": 2}),
     ((1, 2, 7, 7), (3, 2, 3, 3), {"stride": (2, 3), "padding": (1, 2)}),
-    ((2, 4, 7, 6), (6, 2, 3, 2), {"stride": (2, 1), "padding": 1, "dilation": (1, 2),
-                                  "groups": 2}),
+    ((2, 4, 7, 6), (6, 2, 3, 2), {"stride": (2, 1), "padding": 1, "dilation": (1, 2), "groups": 2}),
     ((2, 4, 6, 5), (4, 1, 2, 3), {"groups": 4, "padding": "same"}),
     ((1, 2, 6, 7), (3, 2, 4, 2), {"padding": "same", "dilation": (1, 3)}),
     ((2, 2, 5, 5), (3, 2, 5, 5), {"padding": "valid"}),
@@ -45,11 +44,17 @@ CONV2D = [
 def test_conv2d_matches_torch(x_shape, w_shape, kwargs, bias, dtype):
     x, w, b = _arrays(0, x_shape, w_shape, w_shape[:1], dtype=dtype)
     if not bias:
-        run_both(lambda lib, x, w: F(lib).conv2d(x, w, None, **kwargs), [x, w],
-                 second_order=dtype == np.float64)
+        run_both(
+            lambda lib, x, w: F(lib).conv2d(x, w, None, **kwargs),
+            [x, w],
+            second_order=dtype == np.float64,
+        )
     else:
-        run_both(lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kwargs), [x, w, b],
-                 second_order=dtype == np.float64)
+        run_both(
+            lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kwargs),
+            [x, w, b],
+            second_order=dtype == np.float64,
+        )
 
 
 CONV1D = [
@@ -69,15 +74,23 @@ def test_conv1d_matches_torch(x_shape, w_shape, kwargs):
 
 def test_conv3d_matches_torch():
     x, w, b = _arrays(2, (2, 2, 4, 5, 4), (3, 2, 2, 3, 2), (3,))
-    run_both(lambda lib, x, w, b: F(lib).conv3d(x, w, b, stride=(1, 2, 1), padding=1),
-             [x, w, b])
+    run_both(lambda lib, x, w, b: F(lib).conv3d(x, w, b, stride=(1, 2, 1), padding=1), [x, w, b])
 
 
 # input shape, weight shape (in, out/groups, ...), keyword arguments
 TRANSPOSED = [
     ((2, 3, 4, 5), (3, 2, 3, 3), {}),
-    ((2, 4, 3, 4), (4, 3, 3, 2), {"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2),
-                                  "groups": 2, "dilation": (1, 2)}),
+    (
+        (2, 4, 3, 4),
+        (4, 3, 3, 2),
+        {
+            "stride": (2, 3),
+            "padding": (1, 0),
+            "output_padding": (1, 2),
+            "groups": 2,
+            "dilation": (1, 2),
+        },
+    ),
     ((1, 2, 5, 5), (2, 3, 4, 4), {"stride": 2, "padding": 1}),
     ((2, 4, 4), (2, 1, 3, 3), {"stride": 2, "output_padding": 1}),  # unbatched
 ]
@@ -86,61 +99,85 @@ TRANSPOSED = [
 @pytest.mark.parametrize("x_shape, w_shape, kwargs", TRANSPOSED)
 def test_conv_transpose2d_matches_torch(x_shape, w_shape, kwargs):
     x, w, b = _arrays(3, x_shape, w_shape, (w_shape[1] * kwargs.get("groups", 1),))
-    run_both(lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, **kwargs), [x, w, b],
-             second_order=True)
+    run_both(
+        lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, **kwargs),
+        [x, w, b],
+        second_order=True,
+    )
 
 
 def test_conv_transpose1d_matches_torch():
     x, w, b = _arrays(4, (2, 4, 5), (4, 3, 3), (3,))
-    run_both(lambda lib, x, w, b: F(lib).conv_transpose1d(x, w, b, stride=2, padding=1,
-                                                           output_padding=1), [x, w, b])
+    run_both(
+        lambda lib, x, w, b: F(lib).conv_transpose1d(
+            x, w, b, stride=2, padding=1, output_padding=1
+        ),
+        [x, w, b],
+    )
 
 
 def test_conv_transpose_is_the_input_gradient_of_conv():
     x, w, g = _arrays(5, (2, 3, 8, 6), (4, 3, 3, 2), (2, 4, 4, 5))
     xt = ember.from_numpy(x).requires_grad_()
-    F(ember).conv2d(xt, ember.from_numpy(w), stride=2, padding=(1, 2)).backward(
-        ember.from_numpy(g))
-    transposed = F(ember).conv_transpose2d(ember.from_numpy(g), ember.from_numpy(w), stride=2,
-                                          padding=(1, 2), output_padding=(1, 0))
+    F(ember).conv2d(xt, ember.from_numpy(w), stride=2, padding=(1, 2)).backward(ember.from_numpy(g))
+    transposed = F(ember).conv_transpose2d(
+        ember.from_numpy(g), ember.from_numpy(w), stride=2, padding=(1, 2), output_padding=(1, 0)
+    )
     np.testing.assert_allclose(transposed.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=seeds, n=st.integers(1, 2), groups=st.sampled_from([1, 2]),
-       size=st.tuples(st.integers(3, 8), st.integers(3, 8)),
-       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-       stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-       padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
-       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)))
-def test_conv2d_random_geometry_matches_torch(seed, n, groups, size, kernel, stride, padding,
-                                              dilation):
+@given(
+    seed=seeds,
+    n=st.integers(1, 2),
+    groups=st.sampled_from([1, 2]),
+    size=st.tuples(st.integers(3, 8), st.integers(3, 8)),
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+)
+def test_conv2d_random_geometry_matches_torch(
+    seed, n, groups, size, kernel, stride, padding, dilation
+):
     extent = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(s + 2 * p < e for s, p, e in zip(size, padding, extent)):
         return  # PyTorch rejects it too (tested below)
     x, w, b = _arrays(seed, (n, 2 * groups) + size, (3 * groups, 2) + kernel, (3 * groups,))
-    run_both(lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride, padding, dilation, groups),
-             [x, w, b], seed=seed)
+    run_both(
+        lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride, padding, dilation, groups),
+        [x, w, b],
+        seed=seed,
+    )
 
 
 def test_conv2d_gradcheck():
     x, w, b = _arrays(6, (1, 4, 5, 5), (2, 2, 3, 2), (2,))
-    check_gradcheck(lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=(2, 1), padding=(1, 2),
-                                                       dilation=(1, 2), groups=2),
-                    [x, w, b], second_order=True)
+    check_gradcheck(
+        lambda lib, x, w, b: F(lib).conv2d(
+            x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2
+        ),
+        [x, w, b],
+        second_order=True,
+    )
 
 
 def test_conv_transpose2d_gradcheck():
     x, w, b = _arrays(7, (1, 2, 3, 3), (2, 2, 2, 3), (2,))
-    check_gradcheck(lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1,
-                                                                 output_padding=1),
-                    [x, w, b], second_order=True)
+    check_gradcheck(
+        lambda lib, x, w, b: F(lib).conv_transpose2d(
+            x, w, b, stride=2, padding=1, output_padding=1
+        ),
+        [x, w, b],
+        second_order=True,
+    )
 
 
-UNFOLD = [((2, 3, 5, 6), {"kernel_size": 2}),
-          ((2, 2, 7, 6), {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1,
-                          "stride": (2, 1)}),
-          ((3, 4, 4), {"kernel_size": 3, "padding": 1})]
+UNFOLD = [
+    ((2, 3, 5, 6), {"kernel_size": 2}),
+    ((2, 2, 7, 6), {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)}),
+    ((3, 4, 4), {"kernel_size": 3, "padding": 1}),
+]
 
 
 @pytest.mark.parametrize("shape, kwargs", UNFOLD)
@@ -162,11 +199,11 @@ def test_fold_matches_torch_and_is_unfolds_adjoint():
 
 def test_unfold_fold_gradcheck():
     (x,) = _arrays(11, (1, 2, 4, 4))
-    check_gradcheck(lambda lib, x: F(lib).unfold(x, 2, padding=1, stride=2), [x],
-                    second_order=True)
+    check_gradcheck(lambda lib, x: F(lib).unfold(x, 2, padding=1, stride=2), [x], second_order=True)
     (c,) = _arrays(12, (1, 8, 9))
-    check_gradcheck(lambda lib, c: F(lib).fold(c, (4, 4), 2, padding=1, stride=2), [c],
-                    second_order=True)
+    check_gradcheck(
+        lambda lib, c: F(lib).fold(c, (4, 4), 2, padding=1, stride=2), [c], second_order=True
+    )
 
 
 def test_grad_fn_names_and_fresh_outputs():
@@ -189,22 +226,29 @@ def test_grad_fn_names_and_fresh_outputs():
     assert F(ember).unfold(xe, 2).grad_fn.name() == "Im2ColBackward0"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda F, x, w: F.conv2d(x, ember.zeros(4, 2, 3, 3)), "to have 2 channels, but got 3"),
-    (lambda F, x, w: F.conv2d(x, w, groups=2), "expected input[2, 3, 6, 6] to have 6 channels"),
-    (lambda F, x, w: F.conv2d(x, ember.zeros(4, 3, 7, 7)), "Kernel size can't be greater"),
-    (lambda F, x, w: F.conv2d(x, w, stride=2, padding="same"), "not supported for strided"),
-    (lambda F, x, w: F.conv2d(x, w, padding="full"), "invalid padding string 'full'"),
-    (lambda F, x, w: F.conv2d(x[0, 0], w), "input of size: [6, 6]"),
-    (lambda F, x, w: F.conv2d(x, w.double()), "input type (ember.float32) and weight type"),
-    (lambda F, x, w: F.conv2d(x, w, stride=0), "non-positive stride"),
-    (lambda F, x, w: F.conv2d(x, w, padding=-1), "negative padding"),
-    (lambda F, x, w: F.conv2d(x, w, bias=ember.zeros(3)), "expected bias of size [4]"),
-    (lambda F, x, w: F.conv2d(x, ember.zeros(3, 3, 3, 3), groups=2), "divisible by 2"),
-    (lambda F, x, w: F.conv_transpose2d(x, ember.zeros(3, 2, 3, 3), stride=2,
-                                        output_padding=2), "output padding must be smaller"),
-    (lambda F, x, w: F.fold(ember.zeros(1, 8, 5), (4, 4), 2), "number of sliding blocks"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda F, x, w: F.conv2d(x, ember.zeros(4, 2, 3, 3)), "to have 2 channels, but got 3"),
+        (lambda F, x, w: F.conv2d(x, w, groups=2), "expected input[2, 3, 6, 6] to have 6 channels"),
+        (lambda F, x, w: F.conv2d(x, ember.zeros(4, 3, 7, 7)), "Kernel size can't be greater"),
+        (lambda F, x, w: F.conv2d(x, w, stride=2, padding="same"), "not supported for strided"),
+        (lambda F, x, w: F.conv2d(x, w, padding="full"), "invalid padding string 'full'"),
+        (lambda F, x, w: F.conv2d(x[0, 0], w), "input of size: [6, 6]"),
+        (lambda F, x, w: F.conv2d(x, w.double()), "input type (ember.float32) and weight type"),
+        (lambda F, x, w: F.conv2d(x, w, stride=0), "non-positive stride"),
+        (lambda F, x, w: F.conv2d(x, w, padding=-1), "negative padding"),
+        (lambda F, x, w: F.conv2d(x, w, bias=ember.zeros(3)), "expected bias of size [4]"),
+        (lambda F, x, w: F.conv2d(x, ember.zeros(3, 3, 3, 3), groups=2), "divisible by 2"),
+        (
+            lambda F, x, w: F.conv_transpose2d(
+                x, ember.zeros(3, 2, 3, 3), stride=2, output_padding=2
+            ),
+            "output padding must be smaller",
+        ),
+        (lambda F, x, w: F.fold(ember.zeros(1, 8, 5), (4, 4), 2), "number of sliding blocks"),
+    ],
+)
 def test_conv_errors_name_the_problem(call, message):
     x, w = ember.zeros(2, 3, 6, 6), ember.zeros(4, 3, 3, 3)
     with pytest.raises((RuntimeError, ValueError)) as info:
@@ -223,15 +267,22 @@ def test_torch_rejects_what_ember_rejects():
 # ----- modules -----------------------------------------------------------------------------------
 
 CONV_MODULES = [
-    ("Conv2d", (4, 6, (3, 2)), {"stride": (2, 1), "padding": 1, "dilation": (1, 2), "groups": 2},
-     (2, 4, 7, 6)),
+    (
+        "Conv2d",
+        (4, 6, (3, 2)),
+        {"stride": (2, 1), "padding": 1, "dilation": (1, 2), "groups": 2},
+        (2, 4, 7, 6),
+    ),
     ("Conv2d", (3, 4, 3), {"padding": "same", "padding_mode": "reflect"}, (2, 3, 5, 5)),
-    ("Conv2d", (3, 4, 2), {"padding": 1, "padding_mode": "circular", "bias": False},
-     (2, 3, 4, 5)),
+    ("Conv2d", (3, 4, 2), {"padding": 1, "padding_mode": "circular", "bias": False}, (2, 3, 4, 5)),
     ("Conv2d", (3, 4, 3), {"padding": (1, 2), "padding_mode": "replicate"}, (3, 5, 4)),
     ("Conv1d", (3, 4, 3), {"stride": 2}, (2, 3, 9)),
-    ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
-     (2, 4, 3, 4)),
+    (
+        "ConvTranspose2d",
+        (4, 6, 3),
+        {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
+        (2, 4, 3, 4),
+    ),
     ("ConvTranspose1d", (3, 2, 4), {"stride": 3}, (2, 3, 5)),
 ]
 
@@ -275,19 +326,24 @@ def test_conv_default_initialisation_is_pytorchs():
     layer = ember.nn.Conv2d(8, 16, 3, groups=2)
     bound = 1 / np.sqrt(4 * 9)  # fan_in = in_channels / groups * kernel area
     assert uniform_bound(layer.weight.detach().numpy(), bound)
-    assert uniform_bound(layer.bias.detach().numpy(), bound) or (
-        np.abs(layer.bias.detach().numpy()) <= bound).all()
+    assert (
+        uniform_bound(layer.bias.detach().numpy(), bound)
+        or (np.abs(layer.bias.detach().numpy()) <= bound).all()
+    )
     transposed = ember.nn.ConvTranspose2d(4, 6, 3)  # weight (in, out, k, k): fan_in = 6 * 9
     assert uniform_bound(transposed.weight.detach().numpy(), 1 / np.sqrt(6 * 9))
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda nn: nn.Conv2d(3, 4, 3, groups=2), "in_channels (3) must be divisible by groups"),
-    (lambda nn: nn.Conv2d(4, 3, 3, groups=2), "out_channels (3) must be divisible by groups"),
-    (lambda nn: nn.Conv2d(4, 4, 3, padding_mode="mirror"), "padding_mode must be one of"),
-    (lambda nn: nn.Conv2d(4, 4, 3, stride=2, padding="same"), "not supported for strided"),
-    (lambda nn: nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect"), 'Only "zeros" padding'),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda nn: nn.Conv2d(3, 4, 3, groups=2), "in_channels (3) must be divisible by groups"),
+        (lambda nn: nn.Conv2d(4, 3, 3, groups=2), "out_channels (3) must be divisible by groups"),
+        (lambda nn: nn.Conv2d(4, 4, 3, padding_mode="mirror"), "padding_mode must be one of"),
+        (lambda nn: nn.Conv2d(4, 4, 3, stride=2, padding="same"), "not supported for strided"),
+        (lambda nn: nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect"), 'Only "zeros" padding'),
+    ],
+)
 def test_conv_module_errors_name_the_problem(build, message):
     with pytest.raises(ValueError) as info:
         build(ember.nn)

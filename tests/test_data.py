@@ -42,8 +42,12 @@ def sample_in(lib, kind, i):
     if kind == "numpy":
         return (rng.standard_normal(4), np.int32(i), np.float32(i / 7), np.bool_(i % 3 == 0))
     if kind == "dict":
-        return {"image": rng.standard_normal((1, 2)), "label": i, "name": f"s{i}",
-                "meta": {"pair": [i, i + 1], "scale": 0.5 * i}}
+        return {
+            "image": rng.standard_normal((1, 2)),
+            "label": i,
+            "name": f"s{i}",
+            "meta": {"pair": [i, i + 1], "scale": 0.5 * i},
+        }
     if kind == "namedtuple":
         return Point(x=lib.from_numpy(rng.standard_normal(3)), y=[float(i), i])
     if kind == "ordered":
@@ -77,10 +81,15 @@ def test_default_collate_matches_torch(kind):
 
 
 def test_default_collate_dtypes_are_torchs():
-    cases = {"python ints": [1, 2], "python floats": [1.0, 2.5], "python bools": [True, False],
-             "numpy float32": [np.float32(1), np.float32(2)], "numpy int32": [np.int32(1)],
-             "numpy float64 arrays": [np.zeros(2), np.ones(2)],
-             "numpy uint8 arrays": [np.zeros(2, np.uint8)]}
+    cases = {
+        "python ints": [1, 2],
+        "python floats": [1.0, 2.5],
+        "python bools": [True, False],
+        "numpy float32": [np.float32(1), np.float32(2)],
+        "numpy int32": [np.int32(1)],
+        "numpy float64 arrays": [np.zeros(2), np.ones(2)],
+        "numpy uint8 arrays": [np.zeros(2, np.uint8)],
+    }
     for what, batch in cases.items():
         ours, theirs = edata.default_collate(batch), tdata.default_collate(batch)
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], what
@@ -120,13 +129,21 @@ def test_default_convert_matches_torch():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 23), batch_size=st.integers(1, 8), drop_last=st.booleans(),
-       kind=st.sampled_from(KINDS))
+@given(
+    n=st.integers(1, 23),
+    batch_size=st.integers(1, 8),
+    drop_last=st.booleans(),
+    kind=st.sampled_from(KINDS),
+)
 def test_loader_in_order_matches_torch(n, batch_size, drop_last, kind):
-    ours = edata.DataLoader(ListDataset([sample_in(ember, kind, i) for i in range(n)]),
-                            batch_size=batch_size, drop_last=drop_last)
-    theirs = tdata.DataLoader([sample_in(torch, kind, i) for i in range(n)],
-                              batch_size=batch_size, drop_last=drop_last)
+    ours = edata.DataLoader(
+        ListDataset([sample_in(ember, kind, i) for i in range(n)]),
+        batch_size=batch_size,
+        drop_last=drop_last,
+    )
+    theirs = tdata.DataLoader(
+        [sample_in(torch, kind, i) for i in range(n)], batch_size=batch_size, drop_last=drop_last
+    )
     assert len(ours) == len(theirs)
     ours_batches, theirs_batches = list(ours), list(theirs)
     assert len(ours_batches) == len(ours)
@@ -134,19 +151,32 @@ def test_loader_in_order_matches_torch(n, batch_size, drop_last, kind):
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 30), batch_size=st.integers(1, 9), drop_last=st.booleans(),
-       shuffle=st.booleans())
+@given(
+    n=st.integers(1, 30),
+    batch_size=st.integers(1, 9),
+    drop_last=st.booleans(),
+    shuffle=st.booleans(),
+)
 def test_tensor_dataset_loader_matches_torch(n, batch_size, drop_last, shuffle):
     x = np.random.default_rng(n).standard_normal((n, 3, 2)).astype(np.float32)
     y = np.arange(n)
-    ours = edata.DataLoader(edata.TensorDataset(ember.from_numpy(x), ember.from_numpy(y)),
-                            batch_size=batch_size, drop_last=drop_last, shuffle=shuffle)
-    theirs = tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
-                              batch_size=batch_size, drop_last=drop_last, shuffle=shuffle)
+    ours = edata.DataLoader(
+        edata.TensorDataset(ember.from_numpy(x), ember.from_numpy(y)),
+        batch_size=batch_size,
+        drop_last=drop_last,
+        shuffle=shuffle,
+    )
+    theirs = tdata.DataLoader(
+        tdata.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+        batch_size=batch_size,
+        drop_last=drop_last,
+        shuffle=shuffle,
+    )
     assert len(ours) == len(theirs)
     ours_batches, theirs_batches = list(ours), list(theirs)
     assert [[plain(t)[:3] for t in b] for b in ours_batches] == [
-        [plain(t)[:3] for t in b] for b in theirs_batches]  # types, dtypes, shapes
+        [plain(t)[:3] for t in b] for b in theirs_batches
+    ]  # types, dtypes, shapes
     seen = np.concatenate([b[1].numpy() for b in ours_batches]) if ours_batches else np.array([])
     for xb, yb in ours_batches:  # each row travels with its own label
         np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])
@@ -158,11 +188,16 @@ def test_tensor_dataset_loader_matches_torch(n, batch_size, drop_last, shuffle):
 
 def test_fast_tensor_batches_equal_collating_samples():
     x, y = ember.randn(11, 4), ember.arange(11)
-    for dataset in (edata.TensorDataset(x, y), edata.random_split(
-            edata.TensorDataset(x, y), [7, 4], generator=ember.Generator().manual_seed(1))[0]):
+    for dataset in (
+        edata.TensorDataset(x, y),
+        edata.random_split(
+            edata.TensorDataset(x, y), [7, 4], generator=ember.Generator().manual_seed(1)
+        )[0],
+    ):
         fast = edata.DataLoader(dataset, batch_size=3)
-        slow = edata.DataLoader(dataset, batch_size=3,
-                                collate_fn=lambda b: edata.default_collate(b))  # no fast path
+        slow = edata.DataLoader(
+            dataset, batch_size=3, collate_fn=lambda b: edata.default_collate(b)
+        )  # no fast path
         assert [plain(b) for b in fast] == [plain(b) for b in slow]
 
 
@@ -181,12 +216,21 @@ def test_seeded_shuffle_repeats_and_changes_between_epochs():
     def epochs(loader, count=2):
         return [np.concatenate([b[0].numpy() for b in loader]).tolist() for _ in range(count)]
 
-    first = epochs(edata.DataLoader(data, batch_size=8, shuffle=True,
-                                    generator=ember.Generator().manual_seed(3)))
-    again = epochs(edata.DataLoader(data, batch_size=8, shuffle=True,
-                                    generator=ember.Generator().manual_seed(3)))
-    other = epochs(edata.DataLoader(data, batch_size=8, shuffle=True,
-                                    generator=ember.Generator().manual_seed(4)))
+    first = epochs(
+        edata.DataLoader(
+            data, batch_size=8, shuffle=True, generator=ember.Generator().manual_seed(3)
+        )
+    )
+    again = epochs(
+        edata.DataLoader(
+            data, batch_size=8, shuffle=True, generator=ember.Generator().manual_seed(3)
+        )
+    )
+    other = epochs(
+        edata.DataLoader(
+            data, batch_size=8, shuffle=True, generator=ember.Generator().manual_seed(4)
+        )
+    )
     assert first == again and first != other
     assert first[0] != first[1], "each epoch draws a new order"
     assert all(sorted(epoch) == list(range(50)) for epoch in first)
@@ -231,15 +275,18 @@ def test_getitems_is_used_for_batches():
     assert batch[0] == ["batched"] * 3 and batch[1].tolist() == [1, 2, 3]
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"sampler": [0, 1], "shuffle": True},
-    {"batch_sampler": [[0]], "batch_size": 2},
-    {"batch_sampler": [[0]], "drop_last": True},
-    {"batch_sampler": [[0]], "shuffle": True},
-    {"batch_size": None, "drop_last": True},
-    {"batch_size": 0},
-    {"num_workers": -1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sampler": [0, 1], "shuffle": True},
+        {"batch_sampler": [[0]], "batch_size": 2},
+        {"batch_sampler": [[0]], "drop_last": True},
+        {"batch_sampler": [[0]], "shuffle": True},
+        {"batch_size": None, "drop_last": True},
+        {"batch_size": 0},
+        {"num_workers": -1},
+    ],
+)
 def test_loader_option_errors_match_torch(kwargs):
     with pytest.raises(ValueError) as theirs:
         tdata.DataLoader(list(range(4)), **kwargs)
@@ -251,18 +298,23 @@ def test_loader_option_errors_match_torch(kwargs):
 def test_num_workers_loads_the_same_batches_in_process():
     data = edata.TensorDataset(ember.arange(7))
     assert [plain(b) for b in edata.DataLoader(data, batch_size=3, num_workers=2)] == [
-        plain(b) for b in edata.DataLoader(data, batch_size=3)]
+        plain(b) for b in edata.DataLoader(data, batch_size=3)
+    ]
 
 
 # ----- samplers -------------------------------------------------------------------------------
 
 
 @settings(max_examples=20, deadline=None)
-@given(n=st.integers(1, 20), num_samples=st.one_of(st.none(), st.integers(1, 45)),
-       replacement=st.booleans())
+@given(
+    n=st.integers(1, 20),
+    num_samples=st.one_of(st.none(), st.integers(1, 45)),
+    replacement=st.booleans(),
+)
 def test_random_sampler_lengths_and_values_match_torch(n, num_samples, replacement):
-    ours = edata.RandomSampler(range(n), replacement, num_samples,
-                               generator=ember.Generator().manual_seed(0))
+    ours = edata.RandomSampler(
+        range(n), replacement, num_samples, generator=ember.Generator().manual_seed(0)
+    )
     theirs = tdata.RandomSampler(range(n), replacement, num_samples)
     drawn = list(ours)
     assert len(ours) == len(theirs) == len(drawn) == len(list(theirs))
@@ -270,7 +322,7 @@ def test_random_sampler_lengths_and_values_match_torch(n, num_samples, replaceme
     if not replacement:  # whole permutations first, then part of one
         full = len(drawn) // n * n
         for start in range(0, full, n):
-            assert sorted(drawn[start:start + n]) == list(range(n))
+            assert sorted(drawn[start : start + n]) == list(range(n))
         assert len(set(drawn[full:])) == len(drawn) - full
 
 
@@ -284,8 +336,9 @@ def test_batch_sampler_matches_torch(n, batch_size, drop_last):
 
 
 def test_weighted_random_sampler_follows_weights():
-    sampler = edata.WeightedRandomSampler([0, 1, 3], 4000,
-                                          generator=ember.Generator().manual_seed(0))
+    sampler = edata.WeightedRandomSampler(
+        [0, 1, 3], 4000, generator=ember.Generator().manual_seed(0)
+    )
     counts = np.bincount(list(sampler), minlength=3)
     assert len(sampler) == 4000 and counts[0] == 0
     assert abs(counts[2] / counts[1] - 3) < 0.3
@@ -295,14 +348,21 @@ def test_weighted_random_sampler_follows_weights():
         edata.WeightedRandomSampler([-1, 2], 3)
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda lib: lib.RandomSampler([]), ValueError, "num_samples should be a positive integer"),
-    (lambda lib: lib.RandomSampler(range(3), replacement=1), TypeError, "replacement should be"),
-    (lambda lib: lib.RandomSampler(range(3), num_samples=0), ValueError, "num_samples=0"),
-    (lambda lib: lib.BatchSampler(range(3), True, False), ValueError, "batch_size=True"),
-    (lambda lib: lib.BatchSampler(range(3), 2, None), ValueError, "drop_last should be a bool"),
-    (lambda lib: lib.WeightedRandomSampler([1, 2], 2, 1), ValueError, "replacement should be"),
-])
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda lib: lib.RandomSampler([]), ValueError, "num_samples should be a positive integer"),
+        (
+            lambda lib: lib.RandomSampler(range(3), replacement=1),
+            TypeError,
+            "replacement should be",
+        ),
+        (lambda lib: lib.RandomSampler(range(3), num_samples=0), ValueError, "num_samples=0"),
+        (lambda lib: lib.BatchSampler(range(3), True, False), ValueError, "batch_size=True"),
+        (lambda lib: lib.BatchSampler(range(3), 2, None), ValueError, "drop_last should be a bool"),
+        (lambda lib: lib.WeightedRandomSampler([1, 2], 2, 1), ValueError, "replacement should be"),
+    ],
+)
 def test_sampler_errors_match_torch(make, error, message):
     with pytest.raises(error, match=message):
         make(tdata)
@@ -339,15 +399,23 @@ def test_subset_and_concat():
         edata.Dataset()[0]
 
 
-@pytest.mark.parametrize("n, lengths", [
-    (10, [3, 7]), (10, [0.33, 0.33, 0.34]), (7, [0.5, 0.5]), (1797, [0.8, 0.2]), (5, [5, 0]),
-    (11, [0.1, 0.2, 0.7]),
-])
+@pytest.mark.parametrize(
+    "n, lengths",
+    [
+        (10, [3, 7]),
+        (10, [0.33, 0.33, 0.34]),
+        (7, [0.5, 0.5]),
+        (1797, [0.8, 0.2]),
+        (5, [5, 0]),
+        (11, [0.1, 0.2, 0.7]),
+    ],
+)
 def test_random_split_sizes_match_torch(n, lengths):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = edata.random_split(ListDataset(list(range(n))), lengths,
-                                  generator=ember.Generator().manual_seed(0))
+        ours = edata.random_split(
+            ListDataset(list(range(n))), lengths, generator=ember.Generator().manual_seed(0)
+        )
         theirs = tdata.random_split(range(n), lengths)
     assert [len(s) for s in ours] == [len(s) for s in theirs]
     items = [s[i] for s in ours for i in range(len(s))]
@@ -369,8 +437,10 @@ def test_random_split_is_seedable():
 
 
 def test_random_split_errors_match_torch():
-    for lengths, message in [([3, 3], "Sum of input lengths"),
-                             ([1.5, -0.5], "Fraction at index 0 is not between 0 and 1")]:
+    for lengths, message in [
+        ([3, 3], "Sum of input lengths"),
+        ([1.5, -0.5], "Fraction at index 0 is not between 0 and 1"),
+    ]:
         with pytest.raises(ValueError, match=message):
             tdata.random_split(range(10), lengths)
         with pytest.raises(ValueError, match=message):

@@ -13,8 +13,14 @@ import ember
 from ember.datasets import IDXError, read_idx
 from ember.datasets.mnist import FASHION_MNIST_ROOT
 
-CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D,
-         np.float64: 0x0E}
+CODES = {
+    np.uint8: 0x08,
+    np.int8: 0x09,
+    np.int16: 0x0B,
+    np.int32: 0x0C,
+    np.float32: 0x0D,
+    np.float64: 0x0E,
+}
 
 
 def idx_bytes(array):
@@ -60,8 +66,11 @@ def test_idx_truncated_gzip_is_an_error_naming_the_file(tmp_path):
 def test_idx_header_and_data_disagree(tmp_path):
     data = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
     short = write(tmp_path / "short.gz", data[:-1])
-    with pytest.raises(IDXError, match=r"short\.gz: truncated file: a 2x3x4 array of uint8 "
-                                       r"needs 24 bytes, the file has only 23"):
+    with pytest.raises(
+        IDXError,
+        match=r"short\.gz: truncated file: a 2x3x4 array of uint8 "
+        r"needs 24 bytes, the file has only 23",
+    ):
         read_idx(short)
     with pytest.raises(IDXError, match="more data than its header's shape"):
         read_idx(write(tmp_path / "long", data + b"\x00", gzipped=False))
@@ -112,13 +121,22 @@ def fake_mnist(directory, n_train=6, n_test=4, gzipped=True, labels_train=None):
     arrays = {}
     for prefix, n in (("train", n_train), ("t10k", n_test)):
         images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        labels = (rng.integers(0, 10, n) if labels_train is None or prefix == "t10k"
-                  else np.asarray(labels_train)).astype(np.uint8)
+        labels = (
+            rng.integers(0, 10, n)
+            if labels_train is None or prefix == "t10k"
+            else np.asarray(labels_train)
+        ).astype(np.uint8)
         suffix = ".gz" if gzipped else ""
-        write(os.path.join(directory, f"{prefix}-images-idx3-ubyte{suffix}"), idx_bytes(images),
-              gzipped)
-        write(os.path.join(directory, f"{prefix}-labels-idx1-ubyte{suffix}"), idx_bytes(labels),
-              gzipped)
+        write(
+            os.path.join(directory, f"{prefix}-images-idx3-ubyte{suffix}"),
+            idx_bytes(images),
+            gzipped,
+        )
+        write(
+            os.path.join(directory, f"{prefix}-labels-idx1-ubyte{suffix}"),
+            idx_bytes(labels),
+            gzipped,
+        )
         arrays[prefix] = (images, labels)
     return arrays
 
@@ -175,9 +193,11 @@ def test_missing_files_say_where_and_how(tmp_path):
         ember.datasets.mnist(tmp_path, train=False)
 
 
-@pytest.mark.skipif(not os.path.isdir(FASHION_MNIST_ROOT),
-                    reason=f"{FASHION_MNIST_ROOT} is absent: Debian's dataset-fashion-mnist "
-                           "package is not installed")
+@pytest.mark.skipif(
+    not os.path.isdir(FASHION_MNIST_ROOT),
+    reason=f"{FASHION_MNIST_ROOT} is absent: Debian's dataset-fashion-mnist "
+    "package is not installed",
+)
 def test_real_fashion_mnist_from_the_debian_package():
     for train, n in ((True, 60000), (False, 10000)):
         data = ember.datasets.fashion_mnist(train=train)
@@ -204,11 +224,14 @@ def test_digits_split():
     assert np.bincount(test.tensors[1].numpy()).min() >= 35, "every digit is in the test part"
     # Together the parts are exactly scikit-learn's digits, each image once, scaled by 1/16.
     bunch = sklearn_datasets.load_digits()
-    ours = np.concatenate([np.column_stack([p.tensors[0].numpy(), p.tensors[1].numpy()])
-                           for p in (train, test)])
+    ours = np.concatenate(
+        [np.column_stack([p.tensors[0].numpy(), p.tensors[1].numpy()]) for p in (train, test)]
+    )
     theirs = np.column_stack([(bunch.data / 16).astype(np.float32), bunch.target])
-    assert np.array_equal(np.unique(ours, axis=0, return_counts=True)[1],
-                          np.unique(theirs, axis=0, return_counts=True)[1])
+    assert np.array_equal(
+        np.unique(ours, axis=0, return_counts=True)[1],
+        np.unique(theirs, axis=0, return_counts=True)[1],
+    )
     assert np.array_equal(ours[np.lexsort(ours.T)], theirs[np.lexsort(theirs.T)])
 
 

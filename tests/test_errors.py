@@ -27,8 +27,10 @@ def raises_in_both(fn, *words):
 
 
 def test_mm_names_both_shapes():
-    raises_in_both(lambda lib: lib.randn(64, 1000).mm(lib.randn(100, 10)),
-                   "mat1 and mat2 shapes cannot be multiplied (64x1000 and 100x10)")
+    raises_in_both(
+        lambda lib: lib.randn(64, 1000).mm(lib.randn(100, 10)),
+        "mat1 and mat2 shapes cannot be multiplied (64x1000 and 100x10)",
+    )
 
 
 @pytest.mark.parametrize("a, b", [((2, 3), (4, 5)), ((5, 2, 3), (2, 3)), ((3,), (2, 2))])
@@ -44,17 +46,25 @@ def test_matmul_names_both_shapes(a, b):
 
 
 def test_addmm_and_linear_style_products_name_the_shapes():
-    raises_in_both(lambda lib: lib.addmm(lib.ones(2), lib.ones(2, 3), lib.ones(4, 2)),
-                   "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)")
+    raises_in_both(
+        lambda lib: lib.addmm(lib.ones(2), lib.ones(2, 3), lib.ones(4, 2)),
+        "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)",
+    )
 
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "maximum", "where", "pow"])
 def test_broadcast_errors_name_both_shapes(op):
     def fn(lib):
         a, b = lib.ones(2, 3), lib.ones(4, 1, 2)
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
-                "maximum": lambda: lib.maximum(a, b), "pow": lambda: a**b,
-                "where": lambda: lib.where(a > 0, a, b)}[op]()
+        return {
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: a / b,
+            "maximum": lambda: lib.maximum(a, b),
+            "pow": lambda: a**b,
+            "where": lambda: lib.where(a > 0, a, b),
+        }[op]()
 
     with pytest.raises(RuntimeError) as error:
         fn(ember)
@@ -65,29 +75,37 @@ def test_broadcast_errors_name_both_shapes(op):
 
 
 def test_inplace_broadcast_error_names_both_shapes():
-    raises_in_both(lambda lib: lib.ones(3).add_(lib.ones(2, 3)),
-                   "output with shape [3] doesn't match the broadcast shape [2, 3]")
+    raises_in_both(
+        lambda lib: lib.ones(3).add_(lib.ones(2, 3)),
+        "output with shape [3] doesn't match the broadcast shape [2, 3]",
+    )
 
 
 # ----- backward without a gradient on a non-scalar --------------------------------------------
 
 
 def test_backward_on_a_non_scalar_needs_a_gradient():
-    raises_in_both(lambda lib: (lib.ones(2, 2, requires_grad=True) * 2).backward(),
-                   "grad can be implicitly created only for scalar outputs")
-    raises_in_both(lambda lib: lib.autograd.grad(lib.ones(3, requires_grad=True) * 2,
-                                                 lib.ones(1)),
-                   "grad can be implicitly created only for scalar outputs")
+    raises_in_both(
+        lambda lib: (lib.ones(2, 2, requires_grad=True) * 2).backward(),
+        "grad can be implicitly created only for scalar outputs",
+    )
+    raises_in_both(
+        lambda lib: lib.autograd.grad(lib.ones(3, requires_grad=True) * 2, lib.ones(1)),
+        "grad can be implicitly created only for scalar outputs",
+    )
 
 
 def test_backward_gradient_of_the_wrong_shape():
-    raises_in_both(lambda lib: (lib.ones(2, requires_grad=True) * 2).backward(lib.ones(3)),
-                   "Mismatch in shape")
+    raises_in_both(
+        lambda lib: (lib.ones(2, requires_grad=True) * 2).backward(lib.ones(3)), "Mismatch in shape"
+    )
 
 
 def test_backward_on_a_tensor_that_does_not_require_grad():
-    raises_in_both(lambda lib: lib.ones(2).sum().backward(),
-                   "does not require grad and does not have a grad_fn")
+    raises_in_both(
+        lambda lib: lib.ones(2).sum().backward(),
+        "does not require grad and does not have a grad_fn",
+    )
 
 
 # ----- a second backward through a freed graph ----------------------------------------------------
@@ -95,13 +113,16 @@ def test_backward_on_a_tensor_that_does_not_require_grad():
 FREED = ("Trying to backward through the graph a second time", "Specify retain_graph=True")
 
 
-@pytest.mark.parametrize("make", [
-    lambda lib, x: (x * x).sum(),
-    lambda lib, x: x.exp().sum(),
-    lambda lib, x: (x.mm(x.t())).sum(),
-    lambda lib, x: x.sigmoid().tanh().mean(),
-    lambda lib, x: x.pow(3).sum(),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib, x: (x * x).sum(),
+        lambda lib, x: x.exp().sum(),
+        lambda lib, x: (x.mm(x.t())).sum(),
+        lambda lib, x: x.sigmoid().tanh().mean(),
+        lambda lib, x: x.pow(3).sum(),
+    ],
+)
 def test_second_backward_through_a_freed_graph(make):
     def fn(lib):
         y = make(lib, lib.ones(2, 2, requires_grad=True))
@@ -132,9 +153,14 @@ def test_modified_saved_tensor_names_the_op_and_the_versions():
         y.add_(1)
         y.sum().backward()
 
-    raises_in_both(fn, "one of the variables needed for gradient computation has been modified "
-                       "by an inplace operation", "ExpBackward0", "is at version 1",
-                   "expected version 0")
+    raises_in_both(
+        fn,
+        "one of the variables needed for gradient computation has been modified "
+        "by an inplace operation",
+        "ExpBackward0",
+        "is at version 1",
+        "expected version 0",
+    )
 
 
 def test_modified_saved_input_names_the_op():
@@ -146,8 +172,9 @@ def test_modified_saved_input_names_the_op():
         w.mul_(2)
         y.sum().backward()
 
-    raises_in_both(fn, "modified by an inplace operation", "SinBackward0", "version 2",
-                   "expected version 0")
+    raises_in_both(
+        fn, "modified by an inplace operation", "SinBackward0", "version 2", "expected version 0"
+    )
 
 
 def test_modified_through_a_view():
@@ -163,18 +190,25 @@ def test_modified_through_a_view():
 # ----- requires_grad on integer tensors -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [
-    lambda lib: lib.tensor([1, 2]).requires_grad_(),
-    lambda lib: lib.tensor([1, 2], requires_grad=True),
-    lambda lib: lib.zeros(2, dtype=lib.int64, requires_grad=True),
-    lambda lib: lib.arange(3, requires_grad=True),
-    lambda lib: setattr(lib.tensor([True]), "requires_grad", True),
-    lambda lib: lib.ones(2, dtype=lib.int32).requires_grad_(True),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor([1, 2]).requires_grad_(),
+        lambda lib: lib.tensor([1, 2], requires_grad=True),
+        lambda lib: lib.zeros(2, dtype=lib.int64, requires_grad=True),
+        lambda lib: lib.arange(3, requires_grad=True),
+        lambda lib: setattr(lib.tensor([True]), "requires_grad", True),
+        lambda lib: lib.ones(2, dtype=lib.int32).requires_grad_(True),
+    ],
+)
 def test_requires_grad_on_an_integer_tensor(make):
     for lib in LIBS:
-        with pytest.raises(RuntimeError, match=re.compile(
-                "only Tensors of floating point.*dtype can require gradients", re.IGNORECASE)):
+        with pytest.raises(
+            RuntimeError,
+            match=re.compile(
+                "only Tensors of floating point.*dtype can require gradients", re.IGNORECASE
+            ),
+        ):
             make(lib)
 
 
@@ -191,21 +225,33 @@ def _setitem(t):
     t[0] = 5.0
 
 
-@pytest.mark.parametrize("change", [
-    lambda lib, t: t.add_(1), lambda lib, t: t.sub_(1), lambda lib, t: t.mul_(2),
-    lambda lib, t: t.div_(2), lambda lib, t: t.zero_(), lambda lib, t: t.fill_(1.0),
-    lambda lib, t: t.clamp_(0, 1), lambda lib, t: t.copy_(lib.zeros(3)),
-    lambda lib, t: t.masked_fill_(t > 0, 0.0), lambda lib, t: t.uniform_(),
-    lambda lib, t: t.normal_(), lambda lib, t: _iadd(t), lambda lib, t: _setitem(t),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda lib, t: t.add_(1),
+        lambda lib, t: t.sub_(1),
+        lambda lib, t: t.mul_(2),
+        lambda lib, t: t.div_(2),
+        lambda lib, t: t.zero_(),
+        lambda lib, t: t.fill_(1.0),
+        lambda lib, t: t.clamp_(0, 1),
+        lambda lib, t: t.copy_(lib.zeros(3)),
+        lambda lib, t: t.masked_fill_(t > 0, 0.0),
+        lambda lib, t: t.uniform_(),
+        lambda lib, t: t.normal_(),
+        lambda lib, t: _iadd(t),
+        lambda lib, t: _setitem(t),
+    ],
+)
 def test_inplace_on_a_leaf_that_requires_grad(change):
     raises_in_both(lambda lib: change(lib, lib.ones(3, requires_grad=True)), LEAF)
 
 
 def test_inplace_on_a_view_of_such_a_leaf():
-    raises_in_both(lambda lib: lib.ones(2, 3, requires_grad=True)[0].add_(1),
-                   "a view of a leaf Variable that requires grad is being used in an in-place "
-                   "operation")
+    raises_in_both(
+        lambda lib: lib.ones(2, 3, requires_grad=True)[0].add_(1),
+        "a view of a leaf Variable that requires grad is being used in an in-place operation",
+    )
 
 
 def test_inplace_on_a_leaf_is_fine_under_no_grad():

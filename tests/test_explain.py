@@ -42,8 +42,13 @@ def hand_written(t):
     grad_h = grad_h_relu.copy()
     grad_h[h < 0] = 0
     grad_w1 = x.T @ grad_h
-    return dict(grad_y_pred=grad_y_pred, grad_w2=grad_w2, grad_h_relu=grad_h_relu,
-                grad_h=grad_h, grad_w1=grad_w1)
+    return dict(
+        grad_y_pred=grad_y_pred,
+        grad_w2=grad_w2,
+        grad_h_relu=grad_h_relu,
+        grad_h=grad_h,
+        grad_w1=grad_w1,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -52,8 +57,14 @@ def test_seed_004_steps_carry_the_hand_written_gradients(dtype):
     loss, t = seed_004(ember, arrays)
     manual = hand_written(t)
     steps = ember.autograd.explain(loss, dict(w1=t["w1"], w2=t["w2"]))
-    assert [s["node"] for s in steps] == ["SumBackward0", "PowBackward0", "SubBackward0",
-                                          "MmBackward0", "ClampBackward1", "MmBackward0"]
+    assert [s["node"] for s in steps] == [
+        "SumBackward0",
+        "PowBackward0",
+        "SubBackward0",
+        "MmBackward0",
+        "ClampBackward1",
+        "MmBackward0",
+    ]
     total, power, sub, mm2, clamp, mm1 = steps
     rtol = 1e-12 if dtype == np.float64 else 1e-5
 
@@ -108,7 +119,9 @@ def test_rules_are_the_ops_own_with_this_calls_shapes():
     assert "w2.grad +=" in text and "w1.grad +=" in text
     assert repr(steps) == text
     assert [short_name(s_node) for s_node in (t["h"].grad_fn, t["h_relu"].grad_fn)] == [
-        "mm", "clamp"]
+        "mm",
+        "clamp",
+    ]
 
 
 def test_broadcast_gradient_is_said_to_be_summed():
@@ -128,9 +141,11 @@ def test_transpose_in_a_rule_swaps_the_shape():
     node = out.grad_fn
     grad = np.ones((2, 3), np.float32)
     assert rule_shapes("grad_a = grad @ b^T", node, grad, np.ones((2, 5))) == (
-        "(2x3) @ (3x5) -> (2x5)")
+        "(2x3) @ (3x5) -> (2x5)"
+    )
     assert rule_shapes("grad_b = a^T @ grad", node, grad, np.ones((5, 3))) == (
-        "(5x2) @ (2x3) -> (5x3)")
+        "(5x2) @ (2x3) -> (5x3)"
+    )
 
 
 def test_to_json_is_plain_data_in_step_order():
@@ -159,8 +174,9 @@ def test_non_scalar_output_with_a_gradient_and_a_leaf_loss():
     w = ember.randn(3, requires_grad=True)
     v = ember.tensor([1.0, 0.0, 2.0])
     steps = ember.autograd.explain(w.exp(), {"w": w}, gradient=v)
-    np.testing.assert_allclose(as_numpy(w.grad), as_numpy(v) * np.exp(as_numpy(w.detach())),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        as_numpy(w.grad), as_numpy(v) * np.exp(as_numpy(w.detach())), rtol=1e-6
+    )
     assert steps[0]["grad_shape"] == (3,)
     leaf = ember.tensor(2.0, requires_grad=True)
     only = ember.autograd.explain(leaf, {"leaf": leaf})
@@ -224,7 +240,10 @@ def test_steps_name_the_module_that_recorded_them():
     x = ember.randn(2, 3)
     steps = ember.autograd.explain(layer(x).sum(), layer)
     assert [(s["node"], s["module"]) for s in steps] == [
-        ("SumBackward0", None), ("TanhBackward0", "_Affine"), ("MmBackward0", "_Affine")]
+        ("SumBackward0", None),
+        ("TanhBackward0", "_Affine"),
+        ("MmBackward0", "_Affine"),
+    ]
     assert "module" in str(steps).splitlines()[1]
     assert steps[2]["accumulates"] == ["weight"]
 

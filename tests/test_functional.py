@@ -127,8 +127,9 @@ def test_create_graph_results_are_differentiable_like_torch():
     grads = {}
     for lib, F in ((ember, EF), (torch, TF)):
         xt = lib.from_numpy(x.copy()).requires_grad_()
-        _, hv = F.hvp(lambda a: (a.sin() * a).sum(), xt, lib.ones(3, dtype=lib.float64),
-                      create_graph=True)
+        _, hv = F.hvp(
+            lambda a: (a.sin() * a).sum(), xt, lib.ones(3, dtype=lib.float64), create_graph=True
+        )
         assert hv.requires_grad
         grads[lib] = lib.autograd.grad(hv.sum(), xt)[0]
     assert_same_tensor(grads[ember], grads[torch])
@@ -155,8 +156,10 @@ def test_unused_input_gives_zeros_or_strict_error_like_torch():
             F.jacobian(lambda a, b: a.detach() * 2, xs, strict=True)
         with pytest.raises(RuntimeError, match="independent of the input"):
             F.hessian(lambda a, b: (a * 2 + b).sum(), xs, strict=True)
-    assert_same_structure(EF.jacobian(lambda a, b: a * 2, inputs[ember]),
-                          TF.jacobian(lambda a, b: a * 2, inputs[torch]))
+    assert_same_structure(
+        EF.jacobian(lambda a, b: a * 2, inputs[ember]),
+        TF.jacobian(lambda a, b: a * 2, inputs[torch]),
+    )
 
 
 @pytest.mark.parametrize("fn_name", ["vjp", "jvp", "hvp", "vhp"])

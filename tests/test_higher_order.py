@@ -32,29 +32,50 @@ def _cases():
         cases.append((f"scalar-{name}", fn, [real((3, 2), domain)]))
     for name, fn in E.CLAMPS.items():
         cases.append((f"clamp-{name}", fn, [np.array([-1.3, -0.35, -0.15, 0.05, 0.25, 1.2])]))
-    cases.append(("where", E._where("function"),
-                  [np.array([[True, False, True]]), real((2, 3)), real((2, 1))]))
+    cases.append(
+        (
+            "where",
+            E._where("function"),
+            [np.array([[True, False, True]]), real((2, 3)), real((2, 1))],
+        )
+    )
     for name, (fn, domain, _, _) in R.BY_DIM.items():
         for dim, keep in ((0, False), (-1, True)):
-            cases.append((f"reduce-{name}-{dim}", lambda lib, x, fn=fn, d=dim, k=keep:
-                          fn(lib, x, d, k), [real((3, 4), domain)]))
+            cases.append(
+                (
+                    f"reduce-{name}-{dim}",
+                    lambda lib, x, fn=fn, d=dim, k=keep: fn(lib, x, d, k),
+                    [real((3, 4), domain)],
+                )
+            )
     for name, (fn, domain, _) in R.OVER_DIMS.items():
-        cases.append((f"reduce-dims-{name}", lambda lib, x, fn=fn: fn(lib, x, [0, -1], True),
-                      [real((2, 3, 2), domain)]))
+        cases.append(
+            (
+                f"reduce-dims-{name}",
+                lambda lib, x, fn=fn: fn(lib, x, [0, -1], True),
+                [real((2, 3, 2), domain)],
+            )
+        )
     for name, (fn, domain, _) in R.WHOLE.items():
         cases.append((f"reduce-whole-{name}", fn, [real((2, 3), domain)]))
     for name, (fn, sizes) in L.PRODUCTS.items():
         cases.append((f"linalg-{name}", fn, [real(s) for s in sizes]))
     for equation, sizes in L.EINSUM.items():
-        cases.append((f"einsum-{equation}", lambda lib, *xs, eq=equation: lib.einsum(eq, *xs),
-                      [real(s) for s in sizes]))
+        cases.append(
+            (
+                f"einsum-{equation}",
+                lambda lib, *xs, eq=equation: lib.einsum(eq, *xs),
+                [real(s) for s in sizes],
+            )
+        )
     for name, (fn, shape) in S.SHAPE_OPS.items():
         cases.append((f"shape-{name}", fn, [real(shape)]))
     for name, (fn, sizes) in S.JOINS.items():
         cases.append((f"join-{name}", fn, [real(s) for s in sizes]))
     for name, index in S.INDICES.items():
-        cases.append((f"index-{name}", lambda lib, x, i=index: x[S._index_for(lib, i)],
-                      [real((3, 4, 2))]))
+        cases.append(
+            (f"index-{name}", lambda lib, x, i=index: x[S._index_for(lib, i)], [real((3, 4, 2))])
+        )
     for name, (index, value_shape) in S.ASSIGNMENTS.items():
         arrays = [real((3, 4))] + ([real(value_shape)] if value_shape else [])
         cases.append((f"setitem-{name}", S._assign(index, value_shape is not None), arrays))
@@ -135,8 +156,12 @@ def test_fourth_derivative_of_sin_is_sin():
 
 def test_hessian_vector_product_of_an_mlp_matches_torch():
     rng = rng_for(62)
-    arrays = [rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5),
-              rng.standard_normal((5, 2))]
+    arrays = [
+        rng.standard_normal((4, 3)),
+        rng.standard_normal((3, 5)),
+        rng.standard_normal(5),
+        rng.standard_normal((5, 2)),
+    ]
     v = [rng.standard_normal(a.shape) for a in arrays[1:]]
     results = {}
     for lib in (ember, torch):
@@ -186,18 +211,25 @@ def test_backward_with_create_graph_leaves_a_differentiable_grad():
 
 
 def test_grad_of_grad_through_a_dtype_conversion_and_indexing():
-    run_both(lambda lib, x: (x.double()[1:] ** 3).float().exp(),
-             [random_array(rng_for(64), (4,), np.float32)], second_order=True)
-    run_both(lambda lib, x: x[[0, 2, 2]].sin() * x.amax(), [random_array(rng_for(65), (3,))],
-             second_order=True)
+    run_both(
+        lambda lib, x: (x.double()[1:] ** 3).float().exp(),
+        [random_array(rng_for(64), (4,), np.float32)],
+        second_order=True,
+    )
+    run_both(
+        lambda lib, x: x[[0, 2, 2]].sin() * x.amax(),
+        [random_array(rng_for(65), (3,))],
+        second_order=True,
+    )
 
 
 COMPOSITES = {
     "mlp": lambda x, w: ((x @ w).tanh() @ w.t()).sigmoid(),
     "attention": lambda x, w: ((x @ w) @ (x @ w).t() / 2).softmax(-1) @ x,
     "cross_entropy": lambda x, w: -(x @ w).log_softmax(1)[:, 0].mean(),
-    "layer_norm": lambda x, w: (x - x.mean(1, keepdim=True)) / (x.var(1, keepdim=True) + 1e-5)
-    .sqrt() * w[:, 0],
+    "layer_norm": lambda x, w: (
+        (x - x.mean(1, keepdim=True)) / (x.var(1, keepdim=True) + 1e-5).sqrt() * w[:, 0]
+    ),
     "max_pool_like": lambda x, w: (x @ w).amax(1) * (x @ w).logsumexp(1),
 }
 

@@ -31,9 +31,12 @@ def test_embedding_matches_torch(padding_idx, scale_grad_by_freq, dtype):
     weight = _array(0, (7, 4), dtype)
     indices = rng_for(1).integers(0, 7, (3, 5))
     indices[0, :3] = 6  # repeats, and the padding row (index -1 is row 6)
-    run_both(lambda lib, w, i: F(lib).embedding(i, w, padding_idx=padding_idx,
-                                                scale_grad_by_freq=scale_grad_by_freq),
-             [weight, indices])
+    run_both(
+        lambda lib, w, i: F(lib).embedding(
+            i, w, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq
+        ),
+        [weight, indices],
+    )
 
 
 def test_embedding_max_norm_renormalizes_looked_up_rows_like_torch():
@@ -64,17 +67,32 @@ def test_one_hot_matches_torch():
     run_both(lambda lib, t: F(lib).one_hot(t), [labels], grad=False)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda F: F.embedding(ember.tensor([1.0]), ember.zeros(3, 2)), RuntimeError,
-     "expected indices to be an integer"),
-    (lambda F: F.embedding(ember.tensor([3]), ember.zeros(3, 2)), IndexError,
-     "index out of range"),
-    (lambda F: F.embedding(ember.tensor([0]), ember.zeros(3, 2), padding_idx=3), ValueError,
-     "padding_idx must be within num_embeddings"),
-    (lambda F: F.one_hot(ember.tensor([1, 4]), 3), RuntimeError,
-     "class values must be smaller than num_classes"),
-    (lambda F: F.one_hot(ember.tensor([-1]), 3), RuntimeError, "non-negative"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda F: F.embedding(ember.tensor([1.0]), ember.zeros(3, 2)),
+            RuntimeError,
+            "expected indices to be an integer",
+        ),
+        (
+            lambda F: F.embedding(ember.tensor([3]), ember.zeros(3, 2)),
+            IndexError,
+            "index out of range",
+        ),
+        (
+            lambda F: F.embedding(ember.tensor([0]), ember.zeros(3, 2), padding_idx=3),
+            ValueError,
+            "padding_idx must be within num_embeddings",
+        ),
+        (
+            lambda F: F.one_hot(ember.tensor([1, 4]), 3),
+            RuntimeError,
+            "class values must be smaller than num_classes",
+        ),
+        (lambda F: F.one_hot(ember.tensor([-1]), 3), RuntimeError, "non-negative"),
+    ],
+)
 def test_lookup_errors_name_the_problem(call, error, message):
     with pytest.raises(error) as info:
         call(F(ember))
@@ -85,9 +103,15 @@ def test_lookup_errors_name_the_problem(call, error, message):
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
-@pytest.mark.parametrize("shape, pads", [((2, 3, 5, 6), (1, 2, 2, 1)), ((2, 3, 5), (3, 1)),
-                                         ((2, 3, 5, 6), (-1, 2, 0, -2)),
-                                         ((1, 2, 3, 4, 5), (1, 0, 2, 1, 0, 1))])
+@pytest.mark.parametrize(
+    "shape, pads",
+    [
+        ((2, 3, 5, 6), (1, 2, 2, 1)),
+        ((2, 3, 5), (3, 1)),
+        ((2, 3, 5, 6), (-1, 2, 0, -2)),
+        ((1, 2, 3, 4, 5), (1, 0, 2, 1, 0, 1)),
+    ],
+)
 def test_pad_matches_torch(mode, shape, pads):
     x = _array(4, shape)
     run_both(lambda lib, x: F(lib).pad(x, pads, mode=mode), [x])
@@ -99,24 +123,30 @@ def test_pad_constant_value_and_grad_fn_names():
     xe = ember.from_numpy(x).requires_grad_()
     assert F(ember).pad(xe, (1, 1)).grad_fn.name() == "ConstantPadNdBackward0"
     assert F(ember).pad(xe, (1, 1), mode="reflect").grad_fn.name() == "ReflectionPad1DBackward0"
-    assert F(ember).pad(xe[None], (1, 1, 1, 1), mode="replicate").grad_fn.name() == \
-        "ReplicationPad2DBackward0"
+    assert (
+        F(ember).pad(xe[None], (1, 1, 1, 1), mode="replicate").grad_fn.name()
+        == "ReplicationPad2DBackward0"
+    )
 
 
 def test_pad_gradchecks():
     x = _array(6, (1, 2, 3, 4))
     for mode in ("constant", "reflect", "replicate", "circular"):
-        check_gradcheck(lambda lib, x, mode=mode: F(lib).pad(x, (1, 2, 2, 1), mode=mode), [x],
-                        second_order=True)
+        check_gradcheck(
+            lambda lib, x, mode=mode: F(lib).pad(x, (1, 2, 2, 1), mode=mode), [x], second_order=True
+        )
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda F, x: F.pad(x, (1,)), "divisible by 2"),
-    (lambda F, x: F.pad(x, (4, 0), mode="reflect"), "should be less than"),
-    (lambda F, x: F.pad(x, (1, 1), mode="wrap"), "unknown padding mode 'wrap'"),
-    (lambda F, x: F.pad(x, (1, 1), mode="reflect", value=1.0), "doesn't take in value"),
-    (lambda F, x: F.pad(x[0], (1, 1, 1, 1), mode="reflect"), "expects a 3D or 4D input"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda F, x: F.pad(x, (1,)), "divisible by 2"),
+        (lambda F, x: F.pad(x, (4, 0), mode="reflect"), "should be less than"),
+        (lambda F, x: F.pad(x, (1, 1), mode="wrap"), "unknown padding mode 'wrap'"),
+        (lambda F, x: F.pad(x, (1, 1), mode="reflect", value=1.0), "doesn't take in value"),
+        (lambda F, x: F.pad(x[0], (1, 1, 1, 1), mode="reflect"), "expects a 3D or 4D input"),
+    ],
+)
 def test_pad_errors_name_the_problem(call, message):
     x = ember.zeros(1, 2, 4)
     with pytest.raises((RuntimeError, ValueError, NotImplementedError)) as info:
@@ -127,11 +157,16 @@ def test_pad_errors_name_the_problem(call, message):
 # ----- interpolate -------------------------------------------------------------------------------
 
 INTERPOLATE_2D = [
-    {"scale_factor": 2}, {"size": (7, 9)}, {"scale_factor": (1.5, 0.7)},
-    {"size": (3, 4), "mode": "nearest-exact"}, {"scale_factor": 2, "mode": "bilinear"},
+    {"scale_factor": 2},
+    {"size": (7, 9)},
+    {"scale_factor": (1.5, 0.7)},
+    {"size": (3, 4), "mode": "nearest-exact"},
+    {"scale_factor": 2, "mode": "bilinear"},
     {"size": (7, 4), "mode": "bilinear", "align_corners": True},
-    {"size": (7, 4), "mode": "bilinear"}, {"scale_factor": (1.7, 0.6), "mode": "bilinear"},
-    {"size": (3, 4), "mode": "area"}, {"size": 1, "mode": "bilinear", "align_corners": True},
+    {"size": (7, 4), "mode": "bilinear"},
+    {"scale_factor": (1.7, 0.6), "mode": "bilinear"},
+    {"size": (3, 4), "mode": "area"},
+    {"size": 1, "mode": "bilinear", "align_corners": True},
 ]
 
 
@@ -142,10 +177,14 @@ def test_interpolate_2d_matches_torch(kwargs, dtype):
     run_both(lambda lib, x: F(lib).interpolate(x, **kwargs), [x])
 
 
-@pytest.mark.parametrize("kwargs", [{"size": 8, "mode": "linear"},
-                                    {"scale_factor": 1.5, "mode": "linear",
-                                     "align_corners": True},
-                                    {"scale_factor": 3}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"size": 8, "mode": "linear"},
+        {"scale_factor": 1.5, "mode": "linear", "align_corners": True},
+        {"scale_factor": 3},
+    ],
+)
 def test_interpolate_1d_matches_torch(kwargs):
     x = _array(8, (2, 3, 5))
     run_both(lambda lib, x: F(lib).interpolate(x, **kwargs), [x])
@@ -153,18 +192,24 @@ def test_interpolate_1d_matches_torch(kwargs):
 
 def test_interpolate_gradchecks():
     x = _array(9, (1, 2, 3, 4))
-    check_gradcheck(lambda lib, x: F(lib).interpolate(x, scale_factor=(1.7, 0.6),
-                                                      mode="bilinear"), [x], second_order=True)
+    check_gradcheck(
+        lambda lib, x: F(lib).interpolate(x, scale_factor=(1.7, 0.6), mode="bilinear"),
+        [x],
+        second_order=True,
+    )
     check_gradcheck(lambda lib, x: F(lib).interpolate(x, size=(5, 7)), [x], second_order=True)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda F, x: F.interpolate(x), "only one of size or scale_factor"),
-    (lambda F, x: F.interpolate(x, size=3, mode="linear"), "expects a 3D input"),
-    (lambda F, x: F.interpolate(x, size=3, align_corners=True), "align_corners option"),
-    (lambda F, x: F.interpolate(x, size=3, mode="bicubic"), "'bicubic' is not supported"),
-    (lambda F, x: F.interpolate(x[0, 0], size=3), "expected a 3D, 4D or 5D input"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda F, x: F.interpolate(x), "only one of size or scale_factor"),
+        (lambda F, x: F.interpolate(x, size=3, mode="linear"), "expects a 3D input"),
+        (lambda F, x: F.interpolate(x, size=3, align_corners=True), "align_corners option"),
+        (lambda F, x: F.interpolate(x, size=3, mode="bicubic"), "'bicubic' is not supported"),
+        (lambda F, x: F.interpolate(x[0, 0], size=3), "expected a 3D, 4D or 5D input"),
+    ],
+)
 def test_interpolate_errors_name_the_problem(call, message):
     x = ember.zeros(1, 2, 4, 4)
     with pytest.raises((ValueError, NotImplementedError)) as info:
@@ -175,10 +220,15 @@ def test_interpolate_errors_name_the_problem(call, message):
 # ----- channel dropout ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, shape, mask_shape", [
-    ("dropout2d", (50, 40, 3, 3), (50, 40, 1, 1)), ("dropout1d", (40, 50, 4), (40, 50, 1)),
-    ("dropout1d", (400, 5), (400, 1)), ("dropout3d", (30, 40, 2, 2, 2), (30, 40, 1, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "name, shape, mask_shape",
+    [
+        ("dropout2d", (50, 40, 3, 3), (50, 40, 1, 1)),
+        ("dropout1d", (40, 50, 4), (40, 50, 1)),
+        ("dropout1d", (400, 5), (400, 1)),
+        ("dropout3d", (30, 40, 2, 2, 2), (30, 40, 1, 1, 1)),
+    ],
+)
 def test_channel_dropout_zeroes_whole_channels(name, shape, mask_shape):
     ember.manual_seed(0)
     x = ember.ones(*shape, requires_grad=True)
@@ -204,8 +254,9 @@ def test_channel_dropout_is_identity_in_eval_and_rejects_bad_p():
 # ----- modules -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 1}, {"scale_grad_by_freq": True},
-                                    {"max_norm": 1.0}])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"padding_idx": 1}, {"scale_grad_by_freq": True}, {"max_norm": 1.0}]
+)
 def test_embedding_module_matches_torch(kwargs):
     theirs = torch.nn.Embedding(6, 3, **kwargs).double()
     mine = ember.nn.Embedding(6, 3, **kwargs).double()
@@ -234,8 +285,10 @@ def test_embedding_protocol_equals_autograd_and_defaults_are_pytorchs():
     assert not pretrained.weight.requires_grad
 
 
-@pytest.mark.parametrize("name, shape", [("Dropout2d", (3, 4, 3, 3)), ("Dropout1d", (3, 4, 5)),
-                                         ("Dropout3d", (2, 3, 2, 2, 2))])
+@pytest.mark.parametrize(
+    "name, shape",
+    [("Dropout2d", (3, 4, 3, 3)), ("Dropout1d", (3, 4, 5)), ("Dropout3d", (2, 3, 2, 2, 2))],
+)
 def test_channel_dropout_modules_pass_the_harness(name, shape):
     layer = getattr(ember.nn, name)(0.4)
     ember.testing.check_module(layer, ember.randn(*shape))

@@ -33,8 +33,12 @@ def _trajectory(opt, schedulers, epochs=EPOCHS, metrics=None, keys=("lr",)):
                 s.step()
             else:
                 s.step(metrics[epoch])
-        record.append(([list(s.get_last_lr()) for s in schedulers],
-                       [[g[k] for k in keys] for g in opt.param_groups]))
+        record.append(
+            (
+                [list(s.get_last_lr()) for s in schedulers],
+                [[g[k] for k in keys] for g in opt.param_groups],
+            )
+        )
     return record
 
 
@@ -68,12 +72,17 @@ SCHEDULES = {
     "LambdaLR": lambda s, o: [s.LambdaLR(o, lambda epoch: 1.0 / (1 + epoch))],
     "LambdaLR-per-group": lambda s, o: [s.LambdaLR(o, [lambda e: 0.95**e, Halving()])],
     "LinearLR": lambda s, o: [s.LinearLR(o, start_factor=0.25, total_iters=8)],
-    "LinearLR-decay": lambda s, o: [s.LinearLR(o, start_factor=1.0, end_factor=0.1,
-                                               total_iters=12)],
-    "chained-Exponential-MultiStep": lambda s, o: [s.ExponentialLR(o, gamma=0.95),
-                                                   s.MultiStepLR(o, milestones=[5, 15])],
-    "chained-LinearLR-Cosine": lambda s, o: [s.LinearLR(o, start_factor=0.1, total_iters=5),
-                                             s.CosineAnnealingLR(o, T_max=12)],
+    "LinearLR-decay": lambda s, o: [
+        s.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=12)
+    ],
+    "chained-Exponential-MultiStep": lambda s, o: [
+        s.ExponentialLR(o, gamma=0.95),
+        s.MultiStepLR(o, milestones=[5, 15]),
+    ],
+    "chained-LinearLR-Cosine": lambda s, o: [
+        s.LinearLR(o, start_factor=0.1, total_iters=5),
+        s.CosineAnnealingLR(o, T_max=12),
+    ],
 }
 
 
@@ -86,13 +95,34 @@ def test_lr_sequence_equals_torch(name):
 
 ONE_CYCLE = {
     "cos-sgd": ("SGD", dict(momentum=0.9), dict(max_lr=[0.5, 0.2], total_steps=EPOCHS)),
-    "linear-three-phase": ("SGD", dict(momentum=0.9, nesterov=True),
-                           dict(max_lr=0.5, epochs=3, steps_per_epoch=10, three_phase=True,
-                                anneal_strategy="linear", pct_start=0.4)),
-    "adam-betas": ("Adam", {}, dict(max_lr=0.01, total_steps=EPOCHS, base_momentum=0.8,
-                                    max_momentum=[0.9, 0.95], div_factor=10.0)),
-    "no-momentum-cycle": ("RMSprop", {}, dict(max_lr=0.1, total_steps=EPOCHS,
-                                              cycle_momentum=False, final_div_factor=100.0)),
+    "linear-three-phase": (
+        "SGD",
+        dict(momentum=0.9, nesterov=True),
+        dict(
+            max_lr=0.5,
+            epochs=3,
+            steps_per_epoch=10,
+            three_phase=True,
+            anneal_strategy="linear",
+            pct_start=0.4,
+        ),
+    ),
+    "adam-betas": (
+        "Adam",
+        {},
+        dict(
+            max_lr=0.01,
+            total_steps=EPOCHS,
+            base_momentum=0.8,
+            max_momentum=[0.9, 0.95],
+            div_factor=10.0,
+        ),
+    ),
+    "no-momentum-cycle": (
+        "RMSprop",
+        {},
+        dict(max_lr=0.1, total_steps=EPOCHS, cycle_momentum=False, final_div_factor=100.0),
+    ),
 }
 
 
@@ -101,7 +131,8 @@ def test_one_cycle_lr_and_momentum_equal_torch(case):
     name, options, schedule = ONE_CYCLE[case]
     keys = ("lr", "betas") if name == "Adam" else ("lr", "momentum")
     (e_first, e_traj), (t_first, t_traj) = _both(
-        lambda s, o: [s.OneCycleLR(o, **schedule)], name, options, keys)
+        lambda s, o: [s.OneCycleLR(o, **schedule)], name, options, keys
+    )
     assert e_first == t_first
     assert e_traj == t_traj
     if schedule.get("cycle_momentum", True):  # the momentum really cycles
@@ -121,11 +152,14 @@ def test_one_cycle_refuses_to_step_past_total_steps():
 
 PLATEAU = {
     "min-rel": (dict(patience=2), [1.0, 0.9, 0.95, 0.93, 0.91, 0.92, 0.5, 0.6, 0.7, 0.8]),
-    "max-abs-cooldown": (dict(mode="max", threshold_mode="abs", threshold=0.05, patience=1,
-                              cooldown=2, factor=0.5),
-                         [0.1, 0.2, 0.22, 0.21, 0.3, 0.3, 0.3, 0.31, 0.29, 0.5, 0.5, 0.5]),
-    "min-lr-floor": (dict(patience=0, factor=0.2, min_lr=[0.01, 0.02]),
-                     [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 4.0, 12.0, 13.0]),
+    "max-abs-cooldown": (
+        dict(mode="max", threshold_mode="abs", threshold=0.05, patience=1, cooldown=2, factor=0.5),
+        [0.1, 0.2, 0.22, 0.21, 0.3, 0.3, 0.3, 0.31, 0.29, 0.5, 0.5, 0.5],
+    ),
+    "min-lr-floor": (
+        dict(patience=0, factor=0.2, min_lr=[0.01, 0.02]),
+        [5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 4.0, 12.0, 13.0],
+    ),
     "eps-skips-tiny-changes": (dict(patience=0, factor=0.5, eps=0.02), [3.0] * 10),
 }
 
@@ -135,7 +169,8 @@ def test_reduce_lr_on_plateau_equals_torch(case):
     options, metrics = PLATEAU[case]
     metrics = (metrics * 3)[:EPOCHS]
     (e_first, e_traj), (t_first, t_traj) = _both(
-        lambda s, o: [s.ReduceLROnPlateau(o, **options)], metrics=metrics)
+        lambda s, o: [s.ReduceLROnPlateau(o, **options)], metrics=metrics
+    )
     assert e_first == t_first
     assert e_traj == t_traj
     assert len({tuple(step[0][0]) for step in e_traj}) > 1  # the lr was reduced at least once
@@ -187,8 +222,17 @@ def _state_keys(sched):
     return set(sched.state_dict())
 
 
-@pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-                                  "LambdaLR-per-group", "LinearLR"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "LambdaLR-per-group",
+        "LinearLR",
+    ],
+)
 def test_state_dict_has_torchs_keys_and_round_trip_resumes(name):
     make = SCHEDULES[name]
     keys = []

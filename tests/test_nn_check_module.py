@@ -81,20 +81,24 @@ class SquaredError(nn.MSELoss):
         return self.gradInput
 
 
-@pytest.mark.parametrize("module, check", [
-    (WrongGradInput(3, 3), "autograd gradInput == protocol gradInput"),
-    (TransposedWeightGrad(3, 3), "parameter 'weight'"),
-    (IgnoresScale(3, 3), "backward(scale=0.5) parameter gradient"),
-    (Overwrites(3, 3), "must accumulate"),
-    (ScalesGradInput(3, 3), "scale must not change it"),
-    (OwnGradWeight(3, 3), "gradWeight is not OwnGradWeight.weight.grad"),
-    (ForgetsOutput(3, 3), "must set module.output"),
-    (BatchDependent(), "unbatched sample 0"),
-    (LosesState(), "state_dict round trip"),
-])
+@pytest.mark.parametrize(
+    "module, check",
+    [
+        (WrongGradInput(3, 3), "autograd gradInput == protocol gradInput"),
+        (TransposedWeightGrad(3, 3), "parameter 'weight'"),
+        (IgnoresScale(3, 3), "backward(scale=0.5) parameter gradient"),
+        (Overwrites(3, 3), "must accumulate"),
+        (ScalesGradInput(3, 3), "scale must not change it"),
+        (OwnGradWeight(3, 3), "gradWeight is not OwnGradWeight.weight.grad"),
+        (ForgetsOutput(3, 3), "must set module.output"),
+        (BatchDependent(), "unbatched sample 0"),
+        (LosesState(), "state_dict round trip"),
+    ],
+)
 def test_harness_catches(module, check):
-    with pytest.raises(ModuleCheckError, match=f"check_module\\({type(module).__name__}\\).*"
-                                               f"{_escape(check)}"):
+    with pytest.raises(
+        ModuleCheckError, match=f"check_module\\({type(module).__name__}\\).*{_escape(check)}"
+    ):
         check_module(module, x())
 
 

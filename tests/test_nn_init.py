@@ -11,12 +11,24 @@ import ember
 from ember.nn import init
 
 
-@pytest.mark.parametrize("nonlinearity, param", [
-    ("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
-    ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", math.sqrt(5)), ("selu", None)])
+@pytest.mark.parametrize(
+    "nonlinearity, param",
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", math.sqrt(5)),
+        ("selu", None),
+    ],
+)
 def test_calculate_gain_matches_torch(nonlinearity, param):
     assert init.calculate_gain(nonlinearity, param) == pytest.approx(
-        torch.nn.init.calculate_gain(nonlinearity, param))
+        torch.nn.init.calculate_gain(nonlinearity, param)
+    )
 
 
 def test_calculate_gain_errors():
@@ -28,8 +40,9 @@ def test_calculate_gain_errors():
 
 def test_fans_match_torch():
     for shape in [(3, 4), (8, 3, 5, 5), (2, 6, 7)]:
-        assert init._calculate_fan_in_and_fan_out(ember.empty(*shape)) == \
-            torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(*shape))
+        assert init._calculate_fan_in_and_fan_out(
+            ember.empty(*shape)
+        ) == torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(*shape))
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init.kaiming_uniform_(ember.empty(3))
     with pytest.raises(ValueError, match="Mode fan_avg not supported"):

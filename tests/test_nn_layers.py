@@ -41,9 +41,13 @@ LAYERS = [
     ("flatten", lambda lib: lib.nn.Flatten(), (2, 3, 2)),
     ("flatten-0-1", lambda lib: lib.nn.Flatten(0, 1), (2, 3, 2)),
     ("dropout-eval", lambda lib: lib.nn.Dropout(0.5).eval(), (4, 3)),
-    ("sequential", lambda lib: lib.nn.Sequential(lib.nn.Linear(3, 5), lib.nn.Tanh(),
-                                                 lib.nn.Linear(5, 2), lib.nn.LogSoftmax(1)),
-     (4, 3)),
+    (
+        "sequential",
+        lambda lib: lib.nn.Sequential(
+            lib.nn.Linear(3, 5), lib.nn.Tanh(), lib.nn.Linear(5, 2), lib.nn.LogSoftmax(1)
+        ),
+        (4, 3),
+    ),
 ]
 
 
@@ -51,13 +55,15 @@ def pair(make, dtype):
     """The layer in ember and in torch, with torch's weights copied into ember's."""
     t = make(torch).to(getattr(torch, dtype))
     e = make(ember).to(getattr(ember, dtype))
-    e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
-                       for k, v in t.state_dict().items()})
+    e.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()}
+    )
     return e, t
 
 
-@pytest.mark.parametrize("make, shape", [(m, s) for _, m, s in LAYERS],
-                         ids=[i for i, _, _ in LAYERS])
+@pytest.mark.parametrize(
+    "make, shape", [(m, s) for _, m, s in LAYERS], ids=[i for i, _, _ in LAYERS]
+)
 def test_layer_passes_the_harness(make, shape):
     ember.manual_seed(0)
     module = make(ember)
@@ -67,8 +73,9 @@ def test_layer_passes_the_harness(make, shape):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("make, shape", [(m, s) for _, m, s in LAYERS],
-                         ids=[i for i, _, _ in LAYERS])
+@pytest.mark.parametrize(
+    "make, shape", [(m, s) for _, m, s in LAYERS], ids=[i for i, _, _ in LAYERS]
+)
 def test_layer_matches_torch(make, shape, dtype):
     e, t = pair(make, dtype)
     rng = np.random.default_rng(1)
@@ -113,8 +120,9 @@ def test_linear_is_one_node_with_second_order_gradients():
     ember.manual_seed(0)
     layer = nn.Linear(3, 2).double()
     x = ember.randn(4, 3, dtype=ember.float64, requires_grad=True)
-    assert [f for f, _ in layer(x).grad_fn.next_functions if f is not None][0].name() \
-        == "AccumulateGrad"  # no transpose node in between
+    assert [f for f, _ in layer(x).grad_fn.next_functions if f is not None][
+        0
+    ].name() == "AccumulateGrad"  # no transpose node in between
 
     def f(x, w, b):
         return ember.tanh(F.linear(x, w, b))
@@ -125,8 +133,13 @@ def test_linear_is_one_node_with_second_order_gradients():
 
 
 @FAST
-@given(lead=st.lists(st.integers(1, 3), max_size=3), n_in=st.integers(1, 4),
-       n_out=st.integers(1, 4), bias=st.booleans(), seed=st.integers(0, 2**16))
+@given(
+    lead=st.lists(st.integers(1, 3), max_size=3),
+    n_in=st.integers(1, 4),
+    n_out=st.integers(1, 4),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
 def test_linear_random_shapes_match_torch(lead, n_in, n_out, bias, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((*lead, n_in))
@@ -134,8 +147,9 @@ def test_linear_random_shapes_match_torch(lead, n_in, n_out, bias, seed):
     b = rng.standard_normal(n_out) if bias else None
     results = {}
     for lib in (ember, torch):
-        tensors = [None if a is None else lib.from_numpy(a.copy()).requires_grad_()
-                   for a in (x, w, b)]
+        tensors = [
+            None if a is None else lib.from_numpy(a.copy()).requires_grad_() for a in (x, w, b)
+        ]
         out = lib.nn.functional.linear(*tensors)
         out.backward(lib.from_numpy(np.cos(np.arange(out.numel())).reshape(tuple(out.shape))))
         results[lib] = [out] + [t.grad for t in tensors if t is not None]
@@ -183,8 +197,12 @@ def test_dropout_training_and_eval():
 
 
 def test_in_place_activations():
-    for make in (lambda lib: lib.nn.ReLU(inplace=True), lambda lib: lib.nn.LeakyReLU(0.2, True),
-                 lambda lib: lib.nn.ELU(inplace=True), lambda lib: lib.nn.SiLU(inplace=True)):
+    for make in (
+        lambda lib: lib.nn.ReLU(inplace=True),
+        lambda lib: lib.nn.LeakyReLU(0.2, True),
+        lambda lib: lib.nn.ELU(inplace=True),
+        lambda lib: lib.nn.SiLU(inplace=True),
+    ):
         x = np.random.default_rng(0).standard_normal((3, 4))
         xe = ember.from_numpy(x.copy()).requires_grad_()
         xt = torch.from_numpy(x.copy()).requires_grad_()
@@ -231,8 +249,11 @@ def test_functional_forms_match_torch():
 
 def test_layer_errors():
     layer = nn.Linear(3, 2)
-    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x5 and "
-                                           r"3x2\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"mat1 and mat2 shapes cannot be multiplied \(4x5 and "
+        r"3x2\)",
+    ):
         layer(ember.randn(4, 5))
     with pytest.raises(RuntimeError, match="same dtype, but got Double and Float"):
         layer(ember.randn(4, 3, dtype=ember.float64))

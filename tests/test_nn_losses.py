@@ -54,32 +54,57 @@ LOSSES = [
     ("smooth-l1-beta0", lambda lib, r: lib.nn.SmoothL1Loss(reduction=r, beta=0.0), "regression"),
     ("huber", lambda lib, r: lib.nn.HuberLoss(reduction=r, delta=0.6), "regression"),
     ("nll", lambda lib, r: lib.nn.NLLLoss(reduction=r), "log-probs"),
-    ("nll-weight-ignore", lambda lib, r: lib.nn.NLLLoss(lib.tensor(WEIGHT, dtype=lib.float64),
-                                                         ignore_index=1, reduction=r),
-     "log-probs"),
+    (
+        "nll-weight-ignore",
+        lambda lib, r: lib.nn.NLLLoss(
+            lib.tensor(WEIGHT, dtype=lib.float64), ignore_index=1, reduction=r
+        ),
+        "log-probs",
+    ),
     ("cross-entropy", lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r), "logits"),
-    ("cross-entropy-weight-ignore",
-     lambda lib, r: lib.nn.CrossEntropyLoss(lib.tensor(WEIGHT, dtype=lib.float64),
-                                            ignore_index=2, reduction=r), "logits"),
-    ("cross-entropy-smoothing",
-     lambda lib, r: lib.nn.CrossEntropyLoss(lib.tensor(WEIGHT, dtype=lib.float64),
-                                            label_smoothing=0.2, reduction=r), "logits"),
-    ("cross-entropy-smoothing-ignore",
-     lambda lib, r: lib.nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1, reduction=r),
-     "logits"),
+    (
+        "cross-entropy-weight-ignore",
+        lambda lib, r: lib.nn.CrossEntropyLoss(
+            lib.tensor(WEIGHT, dtype=lib.float64), ignore_index=2, reduction=r
+        ),
+        "logits",
+    ),
+    (
+        "cross-entropy-smoothing",
+        lambda lib, r: lib.nn.CrossEntropyLoss(
+            lib.tensor(WEIGHT, dtype=lib.float64), label_smoothing=0.2, reduction=r
+        ),
+        "logits",
+    ),
+    (
+        "cross-entropy-smoothing-ignore",
+        lambda lib, r: lib.nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1, reduction=r),
+        "logits",
+    ),
     ("cross-entropy-probs", lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r), "logits-probs"),
-    ("cross-entropy-probs-weight-smoothing",
-     lambda lib, r: lib.nn.CrossEntropyLoss(lib.tensor(WEIGHT, dtype=lib.float64),
-                                            label_smoothing=0.3, reduction=r), "logits-probs"),
+    (
+        "cross-entropy-probs-weight-smoothing",
+        lambda lib, r: lib.nn.CrossEntropyLoss(
+            lib.tensor(WEIGHT, dtype=lib.float64), label_smoothing=0.3, reduction=r
+        ),
+        "logits-probs",
+    ),
     ("bce", lambda lib, r: lib.nn.BCELoss(reduction=r), "probs"),
-    ("bce-weight", lambda lib, r: lib.nn.BCELoss(lib.tensor(WEIGHT, dtype=lib.float64),
-                                                 reduction=r), "probs"),
+    (
+        "bce-weight",
+        lambda lib, r: lib.nn.BCELoss(lib.tensor(WEIGHT, dtype=lib.float64), reduction=r),
+        "probs",
+    ),
     ("bce-logits", lambda lib, r: lib.nn.BCEWithLogitsLoss(reduction=r), "binary-logits"),
-    ("bce-logits-weights",
-     lambda lib, r: lib.nn.BCEWithLogitsLoss(lib.tensor(WEIGHT, dtype=lib.float64), reduction=r,
-                                             pos_weight=lib.tensor([3.0, 0.5, 1.0],
-                                                                   dtype=lib.float64)),
-     "binary-logits"),
+    (
+        "bce-logits-weights",
+        lambda lib, r: lib.nn.BCEWithLogitsLoss(
+            lib.tensor(WEIGHT, dtype=lib.float64),
+            reduction=r,
+            pos_weight=lib.tensor([3.0, 0.5, 1.0], dtype=lib.float64),
+        ),
+        "binary-logits",
+    ),
     ("kl-div", lambda lib, r: lib.nn.KLDivLoss(reduction=r), "kl"),
     ("kl-div-log-target", lambda lib, r: lib.nn.KLDivLoss(reduction=r, log_target=True), "kl"),
 ]
@@ -111,8 +136,9 @@ def run_loss(lib, make, reduction, x, target, dtype, target_grad):
 @pytest.mark.parametrize("make, kind", [(m, k) for _, m, k in LOSSES], ids=LOSS_IDS)
 def test_loss_matches_torch(make, kind, reduction, dtype):
     x, target, target_grad = inputs(kind, np.random.default_rng(0))
-    results = [run_loss(lib, make, reduction, x, target, dtype, target_grad)
-               for lib in (ember, torch)]
+    results = [
+        run_loss(lib, make, reduction, x, target, dtype, target_grad) for lib in (ember, torch)
+    ]
     tol = {"float32": (2e-5, 2e-6), "float64": (1e-10, 1e-12)}[dtype]
     for what, e, t in zip(("loss", "input grad", "target grad"), *results):
         if t is not None:
@@ -150,25 +176,35 @@ def test_unbatched_and_spatial_classification_match_torch():
     cases = [((3,), "logits"), ((2, 3, 4), "logits"), ((2, 3, 2, 2), "logits")]
     for shape, kind in cases:
         x, target, _ = inputs(kind, rng, shape)
-        for make in (lambda lib, r: lib.nn.CrossEntropyLoss(),
-                     lambda lib, r: lib.nn.CrossEntropyLoss(label_smoothing=0.1),
-                     lambda lib, r: lib.nn.NLLLoss(reduction="none")):
-            results = [run_loss(lib, make, None, x, target, "float64", False)
-                       for lib in (ember, torch)]
+        for make in (
+            lambda lib, r: lib.nn.CrossEntropyLoss(),
+            lambda lib, r: lib.nn.CrossEntropyLoss(label_smoothing=0.1),
+            lambda lib, r: lib.nn.NLLLoss(reduction="none"),
+        ):
+            results = [
+                run_loss(lib, make, None, x, target, "float64", False) for lib in (ember, torch)
+            ]
             for e, t in zip(*results):
                 if t is not None:
                     assert_close(e, t, 1e-10, 1e-12)
 
 
 @FAST
-@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3), seed=st.integers(0, 2**16),
-       reduction=st.sampled_from(REDUCTIONS))
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+    seed=st.integers(0, 2**16),
+    reduction=st.sampled_from(REDUCTIONS),
+)
 def test_regression_losses_random_shapes(shape, seed, reduction):
     x, target, _ = inputs("regression", np.random.default_rng(seed), tuple(shape))
-    for make in (lambda lib, r: lib.nn.MSELoss(reduction=r), lambda lib, r: lib.nn.L1Loss(
-            reduction=r), lambda lib, r: lib.nn.HuberLoss(reduction=r)):
-        results = [run_loss(lib, make, reduction, x, target, "float64", True)
-                   for lib in (ember, torch)]
+    for make in (
+        lambda lib, r: lib.nn.MSELoss(reduction=r),
+        lambda lib, r: lib.nn.L1Loss(reduction=r),
+        lambda lib, r: lib.nn.HuberLoss(reduction=r),
+    ):
+        results = [
+            run_loss(lib, make, reduction, x, target, "float64", True) for lib in (ember, torch)
+        ]
         for e, t in zip(*results):
             assert_close(e, t, 1e-10, 1e-12)
 
@@ -199,13 +235,17 @@ def test_loss_errors():
         nn.MSELoss(reduction="batchmean")
     with pytest.raises(IndexError, match="Target 3 is out of bounds"):
         nn.NLLLoss()(x, ember.tensor([0, 1, 3, 2]))
-    with pytest.raises(ValueError, match=r"Expected input batch_size \(4\) to match target "
-                                         r"batch_size \(2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Expected input batch_size \(4\) to match target "
+        r"batch_size \(2\)",
+    ):
         nn.CrossEntropyLoss()(x, ember.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="class indices"):
         nn.NLLLoss()(x, ember.tensor([0.0, 1.0, 1.0, 2.0]))
-    with pytest.raises(RuntimeError, match="weight tensor should be defined either for all 3 "
-                                           "classes"):
+    with pytest.raises(
+        RuntimeError, match="weight tensor should be defined either for all 3 classes"
+    ):
         nn.NLLLoss(weight=ember.ones(2))(x, ember.tensor([0, 1, 1, 2]))
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         nn.BCELoss()(x, ember.rand(4, 3))
@@ -220,8 +260,9 @@ def test_loss_errors():
     with pytest.raises(RuntimeError, match="non-positive values for delta"):
         nn.HuberLoss(delta=0.0)(x, x)
     with pytest.raises(RuntimeError, match="the derivative for 'weight' is not implemented"):
-        nn.functional.binary_cross_entropy(ember.rand(3), ember.rand(3),
-                                           weight=ember.ones(3, requires_grad=True))
+        nn.functional.binary_cross_entropy(
+            ember.rand(3), ember.rand(3), weight=ember.ones(3, requires_grad=True)
+        )
     with pytest.raises(TypeError, match="must be a Tensor"):
         nn.MSELoss()(x, [1.0, 2.0])
 
@@ -230,7 +271,7 @@ def test_functional_losses_accept_legacy_arguments():
     x, y = ember.randn(3, 2), ember.randn(3, 2)
     f = nn.functional
     assert f.mse_loss(x, y, size_average=False).item() == pytest.approx(
-        f.mse_loss(x, y, reduction="sum").item())
+        f.mse_loss(x, y, reduction="sum").item()
+    )
     assert f.l1_loss(x, y, reduce=False).shape == (3, 2)
-    assert f.kl_div(ember.log_softmax(x, 1), ember.softmax(y, 1),
-                    reduction="batchmean").ndim == 0
+    assert f.kl_div(ember.log_softmax(x, 1), ember.softmax(y, 1), reduction="batchmean").ndim == 0

@@ -14,6 +14,7 @@ from ember import nn
 
 def build(lib):
     """The same small model in ember or torch."""
+
     class Net(lib.nn.Module):
         def __init__(self):
             super().__init__()
@@ -40,7 +41,8 @@ def test_walking_the_tree_matches_torch():
     assert [type(m).__name__ for m in e.modules()] == [type(m).__name__ for m in t.modules()]
     assert list(e.state_dict()) == list(t.state_dict())
     assert [n for n, _ in e.named_parameters(prefix="net", recurse=True)] == [
-        n for n, _ in t.named_parameters(prefix="net", recurse=True)]
+        n for n, _ in t.named_parameters(prefix="net", recurse=True)
+    ]
     assert [n for n, _ in e.named_parameters(recurse=False)] == ["scale"]
     assert len(list(e.parameters())) == len(list(t.parameters())) == 6
     assert e.get_submodule("heads.1") is e.heads[1]
@@ -52,13 +54,13 @@ def test_forward_matches_torch_after_loading_its_state_dict():
     e.load_state_dict({k: ember.from_numpy(v.numpy().copy()) for k, v in t.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
     out_e, out_t = e(ember.from_numpy(x)), t(torch.from_numpy(x))
-    np.testing.assert_allclose(out_e.detach().numpy(), out_t.detach().numpy(), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(out_e.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
     out_e.sum().backward()
     out_t.sum().backward()
     for (name, pe), pt in zip(e.named_parameters(), t.parameters()):
-        np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            pe.grad.numpy(), pt.grad.numpy(), rtol=1e-5, atol=1e-6, err_msg=name
+        )
 
 
 def test_shared_parameters_appear_once():
@@ -69,8 +71,14 @@ def test_shared_parameters_appear_once():
     assert len(list(model.parameters())) == 3
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
     assert len(list(model.named_parameters(remove_duplicate=False))) == 6
-    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight",
-                                        "2.bias"]
+    assert list(model.state_dict()) == [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "2.weight",
+        "2.bias",
+    ]
 
 
 def test_state_dict_shares_memory_and_round_trips():
@@ -104,11 +112,15 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["0.bias"] and result.unexpected_keys == ["0.extra"]
     before = model[0].weight.detach().numpy().copy()
-    with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight: copying a param with "
-                                           r"shape ember.Size\(\[2, 2\]\) from checkpoint, the "
-                                           r"shape in current model is ember.Size\(\[3, 2\]\)"):
-        model.load_state_dict({"0.weight": ember.zeros(2, 2), "0.bias": ember.zeros(3)},
-                              strict=False)
+    with pytest.raises(
+        RuntimeError,
+        match=r"size mismatch for 0.weight: copying a param with "
+        r"shape ember.Size\(\[2, 2\]\) from checkpoint, the "
+        r"shape in current model is ember.Size\(\[3, 2\]\)",
+    ):
+        model.load_state_dict(
+            {"0.weight": ember.zeros(2, 2), "0.bias": ember.zeros(3)}, strict=False
+        )
     np.testing.assert_array_equal(model[0].weight.detach().numpy(), before)  # nothing loaded
 
 
@@ -218,8 +230,9 @@ def test_deepcopy_module():
     model = build(ember)
     clone = copy.deepcopy(model)
     assert clone.features[0].weight is not model.features[0].weight
-    np.testing.assert_array_equal(clone.features[0].weight.detach().numpy(),
-                                  model.features[0].weight.detach().numpy())
+    np.testing.assert_array_equal(
+        clone.features[0].weight.detach().numpy(), model.features[0].weight.detach().numpy()
+    )
     clone.features[0].weight = nn.Parameter(ember.zeros(4, 3))
     assert clone.state_dict()["features.0.weight"].numpy().sum() == 0
     assert model.state_dict()["features.0.weight"].numpy().any()
@@ -235,8 +248,9 @@ def test_forward_hooks():
     post = layer.register_forward_hook(lambda m, args, out: calls.append("post") or out + 1)
     out = layer(ember.ones(3, 2))
     assert calls == ["pre", "post"]
-    np.testing.assert_allclose(out.detach().numpy(),
-                               np.broadcast_to(layer.bias.detach().numpy() + 1, (3, 2)))
+    np.testing.assert_allclose(
+        out.detach().numpy(), np.broadcast_to(layer.bias.detach().numpy() + 1, (3, 2))
+    )
     pre.remove()
     post.remove()
     assert not layer._has_hooks
@@ -248,10 +262,11 @@ def test_forward_hooks():
 def test_full_backward_hooks_match_torch():
     def run(lib):
         layer = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.Tanh())
-        with (ember.no_grad() if lib is ember else torch.no_grad()):
+        with ember.no_grad() if lib is ember else torch.no_grad():
             layer[0].weight.copy_(lib.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
             layer[0].bias.copy_(lib.tensor([0.1, -0.1]))
         seen = {}
+
         def pre_hook(module, grad_output):
             seen["pre"] = grad_output[0].detach().numpy().copy()
 
@@ -286,12 +301,23 @@ def test_backward_hook_without_input_grad_gets_none():
 
 
 def test_repr_matches_torch():
-    for make in (build, lambda lib: lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU(),
-                                                      lib.nn.Dropout(0.2), lib.nn.Softmax(dim=1),
-                                                      lib.nn.Flatten(), lib.nn.LeakyReLU(0.2),
-                                                      lib.nn.ELU(), lib.nn.GELU(),
-                                                      lib.nn.Softplus(), lib.nn.Identity()),
-                 lambda lib: lib.nn.ReLU(inplace=True), lambda lib: lib.nn.Linear(2, 3, False)):
+    for make in (
+        build,
+        lambda lib: lib.nn.Sequential(
+            lib.nn.Linear(2, 3),
+            lib.nn.ReLU(),
+            lib.nn.Dropout(0.2),
+            lib.nn.Softmax(dim=1),
+            lib.nn.Flatten(),
+            lib.nn.LeakyReLU(0.2),
+            lib.nn.ELU(),
+            lib.nn.GELU(),
+            lib.nn.Softplus(),
+            lib.nn.Identity(),
+        ),
+        lambda lib: lib.nn.ReLU(inplace=True),
+        lambda lib: lib.nn.Linear(2, 3, False),
+    ):
         assert repr(make(ember)) == repr(make(torch)).replace("torch", "ember")
 
 

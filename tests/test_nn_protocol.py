@@ -41,12 +41,16 @@ def test_seed_001_numbers():
     np.testing.assert_array_equal(layer.gradBias.numpy(), [1, 2, 3])
     before_w, before_b = layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()
     layer.updateParameters(0.02)
-    np.testing.assert_allclose(layer.weight.detach().numpy(),
-                               before_w - 0.02 * np.array([[4, 5], [8, 10], [12, 15]]))
+    np.testing.assert_allclose(
+        layer.weight.detach().numpy(), before_w - 0.02 * np.array([[4, 5], [8, 10], [12, 15]])
+    )
     np.testing.assert_allclose(layer.bias.detach().numpy(), before_b - 0.02 * np.array([1, 2, 3]))
     # the seed's printed weights after the update
-    np.testing.assert_allclose(layer.weight.detach().numpy(),
-                               [[0.0653, 0.4062], [-0.0965, 0.2911], [-0.3480, -0.1253]], atol=1e-4)
+    np.testing.assert_allclose(
+        layer.weight.detach().numpy(),
+        [[0.0653, 0.4062], [-0.0965, 0.2911], [-0.3480, -0.1253]],
+        atol=1e-4,
+    )
     np.testing.assert_allclose(layer.bias.detach().numpy(), [0.1863, -0.2035, -0.1483], atol=1e-4)
 
 
@@ -59,8 +63,9 @@ def test_backward_is_update_grad_input_then_acc_grad_parameters_with_scale():
     grad_input = layer.backward(x, dj_dy, 0.5)
     assert grad_input is layer.gradInput
     np.testing.assert_allclose(grad_input.numpy(), np.array(SEED_001_WEIGHT).T @ [1, 2, 3])
-    np.testing.assert_array_equal(layer.gradWeight.numpy(), 0.5 * np.array([[4, 5], [8, 10],
-                                                                            [12, 15]]))
+    np.testing.assert_array_equal(
+        layer.gradWeight.numpy(), 0.5 * np.array([[4, 5], [8, 10], [12, 15]])
+    )
     layer.backward(x, dj_dy)  # accumulates
     np.testing.assert_array_equal(layer.gradBias.numpy(), 1.5 * np.array([1, 2, 3]))
 
@@ -180,8 +185,15 @@ def test_get_parameters_rejects_mixed_dtypes():
 # ----- the input check ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [lambda: nn.Linear(3, 2), nn.Sigmoid, nn.Tanh,
-                                  lambda: nn.Sequential(nn.Linear(3, 2), nn.ReLU())])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Linear(3, 2),
+        nn.Sigmoid,
+        nn.Tanh,
+        lambda: nn.Sequential(nn.Linear(3, 2), nn.ReLU()),
+    ],
+)
 def test_backward_with_another_input_is_an_error(make):
     module = make()
     x = ember.randn(4, 3)
@@ -211,11 +223,15 @@ def test_grad_output_must_match_the_output():
     layer = nn.Linear(3, 2)
     x = ember.randn(4, 3)
     layer.forward(x)
-    with pytest.raises(RuntimeError, match=r"gradOutput has shape \[4, 3\], but the output has "
-                                           r"shape \[4, 2\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"gradOutput has shape \[4, 3\], but the output has "
+        r"shape \[4, 2\]",
+    ):
         layer.backward(x, ember.ones(4, 3))
-    with pytest.raises(RuntimeError, match="gradOutput is ember.float64, but the output is "
-                                           "ember.float32"):
+    with pytest.raises(
+        RuntimeError, match="gradOutput is ember.float64, but the output is ember.float32"
+    ):
         layer.backward(x, ember.ones(4, 2, dtype=ember.float64))
     with pytest.raises(TypeError, match="gradOutput must be a Tensor"):
         nn.ReLU().updateGradInput(x, np.ones((4, 3)))
@@ -327,10 +343,14 @@ def test_a_subclass_that_changes_forward_gets_the_derived_protocol():
     x = ember.randn(4, 3, requires_grad=True)
     out = layer.forward(x)
     grad = layer.backward(x, ember.ones(4, 2))
-    np.testing.assert_allclose(out.detach().numpy(), 2 * nn.functional.linear(
-        x, layer.weight, layer.bias).detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(grad.numpy(), 2 * np.ones((4, 2)) @ layer.weight.detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        out.detach().numpy(),
+        2 * nn.functional.linear(x, layer.weight, layer.bias).detach().numpy(),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        grad.numpy(), 2 * np.ones((4, 2)) @ layer.weight.detach().numpy(), rtol=1e-6
+    )
 
 
 def test_torch7_style_custom_layer():
@@ -355,8 +375,7 @@ def test_torch7_style_custom_layer():
 
 def test_protocol_training_equals_autograd_training():
     ember.manual_seed(4)
-    by_hand = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 6), nn.Tanh(),
-                            nn.Linear(6, 3))
+    by_hand = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 6), nn.Tanh(), nn.Linear(6, 3))
     by_autograd = copy.deepcopy(by_hand)
     criterion, loss_fn = nn.MSECriterion(), nn.MSELoss()
     x, y = ember.randn(16, 5), ember.randn(16, 3)

@@ -28,8 +28,10 @@ def _params(lib, arrays, grads):
 def _problem(seed, dtype=np.float64, scale=1.0, missing=1):
     rng = np.random.default_rng(seed)
     arrays = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    grads = [None if i == missing else np.asarray(scale * rng.standard_normal(s), dtype)
-             for i, s in enumerate(SHAPES)]
+    grads = [
+        None if i == missing else np.asarray(scale * rng.standard_normal(s), dtype)
+        for i, s in enumerate(SHAPES)
+    ]
     return arrays, grads
 
 
@@ -38,10 +40,12 @@ def _grads(params):
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1),
-       norm_type=st.sampled_from([2.0, 1, math.inf, -math.inf, 3.0, 0.5, 0, "inf"]),
-       max_norm=st.sampled_from([0.1, 1.0, 100.0]),
-       dtype=st.sampled_from([np.float64, np.float32]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    norm_type=st.sampled_from([2.0, 1, math.inf, -math.inf, 3.0, 0.5, 0, "inf"]),
+    max_norm=st.sampled_from([0.1, 1.0, 100.0]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
 def test_clip_grad_norm_matches_torch(seed, norm_type, max_norm, dtype):
     arrays, grads = _problem(seed, dtype)
     e_params, t_params = _params(ember, arrays, grads), _params(torch, arrays, grads)

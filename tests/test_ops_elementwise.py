@@ -154,8 +154,7 @@ def test_scalar_operand_forms_match_torch(name, shape, dtype, seed):
 @pytest.mark.parametrize("name", sorted(SCALAR_FORMS))
 def test_scalar_operand_forms_gradcheck(name):
     fn, domain, second = SCALAR_FORMS[name]
-    check_gradcheck(fn, [random_array(rng_for(3), (3, 2), np.float64, domain)],
-                    second_order=second)
+    check_gradcheck(fn, [random_array(rng_for(3), (3, 2), np.float64, domain)], second_order=second)
 
 
 CLAMPS = {
@@ -207,25 +206,31 @@ def test_where_matches_torch_with_broadcasting(form, shapes, dtype, seed):
     rng = rng_for(seed)
     sc, sa, sb = shapes.input_shapes
     cond = np.asarray(rng.random(sc) > 0.5)
-    run_both(_where(form), [cond, random_array(rng, sa, dtype), random_array(rng, sb, dtype)],
-             seed=seed)
+    run_both(
+        _where(form), [cond, random_array(rng, sa, dtype), random_array(rng, sb, dtype)], seed=seed
+    )
 
 
 def test_where_gradcheck_and_scalar_branches():
     rng = rng_for(4)
     cond = np.array([[True, False, True]])
-    check_gradcheck(_where("function"), [cond, rng.standard_normal((2, 3)),
-                                         rng.standard_normal((2, 1))])
+    check_gradcheck(
+        _where("function"), [cond, rng.standard_normal((2, 3)), rng.standard_normal((2, 1))]
+    )
     run_both(lambda lib, c, a: lib.where(c, a, 0.0), [cond, rng.standard_normal((2, 3))])
-    run_both(lambda lib, c, a: lib.where(c, 1.5, a),
-             [cond, rng.standard_normal((2, 3)).astype(np.float32)])
+    run_both(
+        lambda lib, c, a: lib.where(c, 1.5, a),
+        [cond, rng.standard_normal((2, 3)).astype(np.float32)],
+    )
 
 
 def test_where_second_order_flows_through_branches():
     cond = np.array([True, False, True, False])
-    run_both(lambda lib, c, a, b: lib.where(c, a * a, b.exp()),
-             [cond, random_array(rng_for(5), (4,)), random_array(rng_for(6), (4,))],
-             second_order=True)
+    run_both(
+        lambda lib, c, a, b: lib.where(c, a * a, b.exp()),
+        [cond, random_array(rng_for(5), (4,)), random_array(rng_for(6), (4,))],
+        second_order=True,
+    )
 
 
 COMPARISONS = {
@@ -296,21 +301,24 @@ PROMOTIONS = {
     "int_times_float_scalar": (lambda lib, a, b: a * 2.5, [np.arange(4)]),
     "int_plus_int_scalar": (lambda lib, a, b: a + 3, [np.arange(4)]),
     "int32_plus_int_scalar": (lambda lib, a, b: a + 3, [np.arange(4, dtype=np.int32)]),
-    "float32_plus_float64_0dim": (lambda lib, a, b: a + b,
-                                  [np.ones(3, np.float32), np.array(2.0)]),
-    "float32_plus_float64_1dim": (lambda lib, a, b: a + b,
-                                  [np.ones(3, np.float32), np.array([2.0])]),
-    "float16_times_float64_0dim": (lambda lib, a, b: a * b,
-                                   [np.ones(2, np.float16), np.array(3.0)]),
+    "float32_plus_float64_0dim": (lambda lib, a, b: a + b, [np.ones(3, np.float32), np.array(2.0)]),
+    "float32_plus_float64_1dim": (
+        lambda lib, a, b: a + b,
+        [np.ones(3, np.float32), np.array([2.0])],
+    ),
+    "float16_times_float64_0dim": (
+        lambda lib, a, b: a * b,
+        [np.ones(2, np.float16), np.array(3.0)],
+    ),
     "int_plus_float64_0dim": (lambda lib, a, b: a + b, [np.arange(3), np.array(0.5)]),
-    "int32_plus_int64_0dim": (lambda lib, a, b: a + b,
-                              [np.arange(3, dtype=np.int32), np.array(7)]),
+    "int32_plus_int64_0dim": (lambda lib, a, b: a + b, [np.arange(3, dtype=np.int32), np.array(7)]),
     "bool_plus_int": (lambda lib, a, b: a + 1, [np.array([True, False])]),
-    "bool_plus_bool": (lambda lib, a, b: a + b,
-                       [np.array([True, False]), np.array([True, True])]),
+    "bool_plus_bool": (lambda lib, a, b: a + b, [np.array([True, False]), np.array([True, True])]),
     "bool_times_float": (lambda lib, a, b: a * 1.5, [np.array([True, False])]),
-    "bool_tensor_plus_int_tensor": (lambda lib, a, b: a + b,
-                                    [np.array([True, False]), np.array([3, 4])]),
+    "bool_tensor_plus_int_tensor": (
+        lambda lib, a, b: a + b,
+        [np.array([True, False]), np.array([3, 4])],
+    ),
     "int_div_int": (lambda lib, a, b: a / b, [np.arange(1, 5), np.array([2, 3, 2, 3])]),
     "int_div_int_scalar": (lambda lib, a, b: a / 2, [np.arange(4)]),
     "int_true_divide": (lambda lib, a, b: lib.true_divide(a, 3), [np.arange(4)]),
@@ -326,14 +334,19 @@ PROMOTIONS = {
     "int_sum": (lambda lib, a, b: a.sum(), [np.arange(4, dtype=np.int32)]),
     "bool_sum": (lambda lib, a, b: a.sum(), [np.array([True, True, False])]),
     "int_mean_dtype": (lambda lib, a, b: a.mean(dtype=lib.float64), [np.arange(4)]),
-    "int64_times_float32_tensor": (lambda lib, a, b: a * b,
-                                   [np.arange(3), np.ones(3, np.float32)]),
-    "float32_times_float64_tensor": (lambda lib, a, b: a * b,
-                                     [np.ones(3, np.float32), np.ones(3, np.float64)]),
-    "int_maximum_float": (lambda lib, a, b: lib.maximum(a, b),
-                          [np.arange(3), np.ones(3, np.float32)]),
-    "where_int_float": (lambda lib, a, b: lib.where(a > 1, a, b),
-                        [np.arange(3), np.ones(3, np.float32)]),
+    "int64_times_float32_tensor": (lambda lib, a, b: a * b, [np.arange(3), np.ones(3, np.float32)]),
+    "float32_times_float64_tensor": (
+        lambda lib, a, b: a * b,
+        [np.ones(3, np.float32), np.ones(3, np.float64)],
+    ),
+    "int_maximum_float": (
+        lambda lib, a, b: lib.maximum(a, b),
+        [np.arange(3), np.ones(3, np.float32)],
+    ),
+    "where_int_float": (
+        lambda lib, a, b: lib.where(a > 1, a, b),
+        [np.arange(3), np.ones(3, np.float32)],
+    ),
 }
 
 
@@ -359,12 +372,21 @@ def test_gradient_flows_through_a_dtype_promotion():
 
 
 def test_promote_types_and_result_dtypes():
-    pairs = [("int32", "int64"), ("int64", "float16"), ("bool", "int8"), ("uint8", "int8"),
-             ("float16", "float32"), ("bool", "float64"), ("int16", "uint8")]
+    pairs = [
+        ("int32", "int64"),
+        ("int64", "float16"),
+        ("bool", "int8"),
+        ("uint8", "int8"),
+        ("float16", "float32"),
+        ("bool", "float64"),
+        ("int16", "uint8"),
+    ]
     for a, b in pairs:
         expected = torch.promote_types(getattr(torch, a), getattr(torch, b))
-        assert repr(ember.promote_types(getattr(ember, a), getattr(ember, b))).split(".")[-1] == \
-            str(expected).split(".")[-1]
+        assert (
+            repr(ember.promote_types(getattr(ember, a), getattr(ember, b))).split(".")[-1]
+            == str(expected).split(".")[-1]
+        )
 
 
 def test_broadcast_error_names_both_shapes():
@@ -381,9 +403,13 @@ def test_reflected_modulo_floor_division_and_rounding_modes(shape, seed):
     flat almost everywhere."""
     rng = rng_for(seed)
     a = np.asarray(random_array(rng, shape, np.float64, "nonzero") * 3)
-    for fn in (lambda lib, x: 5.0 % x, lambda lib, x: 5.0 // x, lambda lib, x: 7 % x,
-               lambda lib, x: lib.div(x, 0.7, rounding_mode="floor"),
-               lambda lib, x: x.div(-0.7, rounding_mode="trunc")):
+    for fn in (
+        lambda lib, x: 5.0 % x,
+        lambda lib, x: 5.0 // x,
+        lambda lib, x: 7 % x,
+        lambda lib, x: lib.div(x, 0.7, rounding_mode="floor"),
+        lambda lib, x: x.div(-0.7, rounding_mode="trunc"),
+    ):
         run_both(fn, [a], grad=False)
     ints = rng.integers(-9, 10, shape)
     run_both(lambda lib, x: lib.div(x, 4, rounding_mode="floor"), [ints], grad=False)

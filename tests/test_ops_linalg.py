@@ -37,19 +37,34 @@ def matmul_shapes(draw):
 def test_matmul_matches_torch(form, case, dtype, seed):
     rng = rng_for(seed)
     a, b = (random_array(rng, s, dtype) for s in case)
-    fn = {"function": lambda lib, x, y: lib.matmul(x, y),
-          "method": lambda lib, x, y: x.matmul(y),
-          "operator": lambda lib, x, y: x @ y}[form]
+    fn = {
+        "function": lambda lib, x, y: lib.matmul(x, y),
+        "method": lambda lib, x, y: x.matmul(y),
+        "operator": lambda lib, x, y: x @ y,
+    }[form]
     run_both(fn, [a, b], second_order=True, seed=seed)
 
 
-@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
-                                    ((2, 2, 3), (3, 2)), ((3,), (2, 3, 2)),
-                                    ((2, 1, 2, 3), (3, 3, 2)), ((2, 2, 3), (3,))])
+@pytest.mark.parametrize(
+    "sa, sb",
+    [
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3, 4)),
+        ((2, 2, 3), (3, 2)),
+        ((3,), (2, 3, 2)),
+        ((2, 1, 2, 3), (3, 3, 2)),
+        ((2, 2, 3), (3,)),
+    ],
+)
 def test_matmul_gradcheck(sa, sb):
     rng = rng_for(12)
-    check_gradcheck(lambda lib, x, y: x @ y, [rng.standard_normal(sa), rng.standard_normal(sb)],
-                    second_order=True)
+    check_gradcheck(
+        lambda lib, x, y: x @ y,
+        [rng.standard_normal(sa), rng.standard_normal(sb)],
+        second_order=True,
+    )
 
 
 # name: (fn(lib, *tensors), shapes)
@@ -66,20 +81,30 @@ PRODUCTS = {
     "outer_method": (lambda lib, a, b: a.outer(b), [(2,), (3,)]),
     "ger": (lambda lib, a, b: a.ger(b), [(2,), (3,)]),
     "addmm": (lambda lib, c, a, b: lib.addmm(c, a, b), [(3, 2), (3, 4), (4, 2)]),
-    "addmm_beta_alpha": (lambda lib, c, a, b: lib.addmm(c, a, b, beta=0.5, alpha=2.0),
-                         [(3, 2), (3, 4), (4, 2)]),
-    "addmm_broadcast_bias": (lambda lib, c, a, b: c.addmm(a, b, alpha=-1.5),
-                             [(2,), (3, 4), (4, 2)]),
-    "addmm_row_bias_beta": (lambda lib, c, a, b: lib.addmm(c, a, b, beta=3),
-                            [(1, 2), (3, 4), (4, 2)]),
+    "addmm_beta_alpha": (
+        lambda lib, c, a, b: lib.addmm(c, a, b, beta=0.5, alpha=2.0),
+        [(3, 2), (3, 4), (4, 2)],
+    ),
+    "addmm_broadcast_bias": (
+        lambda lib, c, a, b: c.addmm(a, b, alpha=-1.5),
+        [(2,), (3, 4), (4, 2)],
+    ),
+    "addmm_row_bias_beta": (
+        lambda lib, c, a, b: lib.addmm(c, a, b, beta=3),
+        [(1, 2), (3, 4), (4, 2)],
+    ),
     "addmm_beta_0": (lambda lib, c, a, b: lib.addmm(c, a, b, beta=0), [(3, 2), (3, 4), (4, 2)]),
     "addmv": (lambda lib, c, a, b: lib.addmv(c, a, b), [(3,), (3, 4), (4,)]),
-    "addmv_beta_alpha": (lambda lib, c, a, b: c.addmv(a, b, beta=-1, alpha=0.25),
-                         [(3,), (3, 4), (4,)]),
+    "addmv_beta_alpha": (
+        lambda lib, c, a, b: c.addmv(a, b, beta=-1, alpha=0.25),
+        [(3,), (3, 4), (4,)],
+    ),
     "addmv_broadcast": (lambda lib, c, a, b: lib.addmv(c, a, b, alpha=2), [(1,), (3, 2), (2,)]),
     "addr": (lambda lib, c, a, b: lib.addr(c, a, b), [(3, 2), (3,), (2,)]),
-    "addr_beta_alpha": (lambda lib, c, a, b: c.addr(a, b, beta=2, alpha=-0.5),
-                        [(3, 2), (3,), (2,)]),
+    "addr_beta_alpha": (
+        lambda lib, c, a, b: c.addr(a, b, beta=2, alpha=-0.5),
+        [(3, 2), (3,), (2,)],
+    ),
     "addr_broadcast": (lambda lib, c, a, b: lib.addr(c, a, b, alpha=3), [(2,), (3,), (2,)]),
     "t": (lambda lib, a: lib.t(a), [(2, 3)]),
     "t_method": (lambda lib, a: a.t(), [(3, 1)]),
@@ -94,8 +119,19 @@ PRODUCTS = {
     "permute_list": (lambda lib, a: a.permute([1, 0]), [(2, 3)]),
     "transposed_product": (lambda lib, a, b: a.t().mm(b.permute(1, 0)), [(3, 2), (4, 3)]),
 }
-LINEAR_ONLY = {"t", "t_method", "t_vector", "T", "mT", "transpose", "transpose_method",
-               "swapaxes", "permute", "permute_method", "permute_list"}
+LINEAR_ONLY = {
+    "t",
+    "t_method",
+    "t_vector",
+    "T",
+    "mT",
+    "transpose",
+    "transpose_method",
+    "swapaxes",
+    "permute",
+    "permute_method",
+    "permute_list",
+}
 
 
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
@@ -112,8 +148,9 @@ def test_product_matches_torch(name, dtype):
 def test_product_gradcheck(name):
     fn, sizes = PRODUCTS[name]
     rng = rng_for(13)
-    check_gradcheck(fn, [rng.standard_normal(s) for s in sizes],
-                    second_order=name not in LINEAR_ONLY)
+    check_gradcheck(
+        fn, [rng.standard_normal(s) for s in sizes], second_order=name not in LINEAR_ONLY
+    )
 
 
 @st.composite
@@ -126,20 +163,35 @@ def batched_products(draw):
 @given(case=batched_products(), dtype=float_dtypes, seed=seeds)
 def test_bmm_matches_torch_on_random_shapes(case, dtype, seed):
     rng = rng_for(seed)
-    run_both(lambda lib, a, b: a.bmm(b), [random_array(rng, s, dtype) for s in case],
-             second_order=True, seed=seed)
+    run_both(
+        lambda lib, a, b: a.bmm(b),
+        [random_array(rng, s, dtype) for s in case],
+        second_order=True,
+        seed=seed,
+    )
 
 
 @FAST
-@given(n=sides, k=sides, m=sides, dtype=float_dtypes, seed=seeds,
-       bias=st.sampled_from(["full", "row", "scalar"]),
-       beta=st.sampled_from([0, 1, 0.5]), alpha=st.sampled_from([1, -2.0]))
+@given(
+    n=sides,
+    k=sides,
+    m=sides,
+    dtype=float_dtypes,
+    seed=seeds,
+    bias=st.sampled_from(["full", "row", "scalar"]),
+    beta=st.sampled_from([0, 1, 0.5]),
+    alpha=st.sampled_from([1, -2.0]),
+)
 def test_addmm_matches_torch_on_random_shapes(n, k, m, dtype, seed, bias, beta, alpha):
     rng = rng_for(seed)
     c_shape = {"full": (n, m), "row": (m,), "scalar": ()}[bias]
     arrays = [random_array(rng, s, dtype) for s in (c_shape, (n, k), (k, m))]
-    run_both(lambda lib, c, a, b: lib.addmm(c, a, b, beta=beta, alpha=alpha), arrays,
-             second_order=True, seed=seed)
+    run_both(
+        lambda lib, c, a, b: lib.addmm(c, a, b, beta=beta, alpha=alpha),
+        arrays,
+        second_order=True,
+        seed=seed,
+    )
 
 
 EINSUM = {
@@ -179,13 +231,17 @@ def test_einsum_matches_torch(equation, dtype):
 def test_einsum_gradcheck(equation):
     rng = rng_for(15)
     arrays = [rng.standard_normal(s) for s in EINSUM[equation]]
-    check_gradcheck(lambda lib, *xs: lib.einsum(equation, *xs), arrays,
-                    second_order=len(arrays) > 1)
+    check_gradcheck(
+        lambda lib, *xs: lib.einsum(equation, *xs), arrays, second_order=len(arrays) > 1
+    )
 
 
 def test_mm_shape_error_names_both_shapes_like_torch():
-    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
-                                           r"\(64x1000 and 100x10\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"mat1 and mat2 shapes cannot be multiplied "
+        r"\(64x1000 and 100x10\)",
+    ):
         ember.randn(64, 1000).mm(ember.randn(100, 10))
     with pytest.raises(RuntimeError, match=r"cannot be multiplied \(2x3 and 2x3\)"):
         ember.ones(2, 3) @ ember.ones(2, 3)

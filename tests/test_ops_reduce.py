@@ -39,17 +39,33 @@ BY_DIM = {
     "prod": (lambda lib, a, d, k: lib.prod(a, d, keepdim=k), "nonzero", True, 1),
     "prod_method": (lambda lib, a, d, k: a.prod(d, k), "nonzero", True, 1),
     "var": (lambda lib, a, d, k: lib.var(a, d, keepdim=k), "real", True, 2),
-    "var_unbiased_false": (lambda lib, a, d, k: a.var(d, unbiased=False, keepdim=k), "real", True,
-                           1),
+    "var_unbiased_false": (
+        lambda lib, a, d, k: a.var(d, unbiased=False, keepdim=k),
+        "real",
+        True,
+        1,
+    ),
     "var_correction_0": (lambda lib, a, d, k: a.var(d, correction=0, keepdim=k), "real", True, 1),
-    "var_correction_2": (lambda lib, a, d, k: lib.var(a, d, correction=2, keepdim=k), "real",
-                         True, 3),
+    "var_correction_2": (
+        lambda lib, a, d, k: lib.var(a, d, correction=2, keepdim=k),
+        "real",
+        True,
+        3,
+    ),
     # std of two close float32 values has a second derivative made of rounding noise: n >= 3
     "std": (lambda lib, a, d, k: lib.std(a, d, keepdim=k), "real", True, 3),
-    "std_unbiased_false": (lambda lib, a, d, k: a.std(d, unbiased=False, keepdim=k), "real",
-                           True, 3),
-    "std_correction_0": (lambda lib, a, d, k: a.std(dim=d, correction=0, keepdim=k), "real",
-                         True, 3),
+    "std_unbiased_false": (
+        lambda lib, a, d, k: a.std(d, unbiased=False, keepdim=k),
+        "real",
+        True,
+        3,
+    ),
+    "std_correction_0": (
+        lambda lib, a, d, k: a.std(dim=d, correction=0, keepdim=k),
+        "real",
+        True,
+        3,
+    ),
     "max_dim": (lambda lib, a, d, k: lib.max(a, d, keepdim=k), "real", False, 1),
     "max_dim_method": (lambda lib, a, d, k: a.max(d, k), "real", False, 1),
     "min_dim": (lambda lib, a, d, k: lib.min(a, dim=d, keepdim=k), "real", False, 1),
@@ -68,8 +84,12 @@ BY_DIM = {
     "norm_method_p2": (lambda lib, a, d, k: a.norm(2, d, k), "nonzero", True, 1),
     "norm_p1": (lambda lib, a, d, k: a.norm(p=1, dim=d, keepdim=k), "nonzero", False, 1),
     "norm_p3": (lambda lib, a, d, k: lib.norm(a, p=3, dim=d, keepdim=k), "nonzero", True, 1),
-    "norm_inf": (lambda lib, a, d, k: a.norm(p=float("inf"), dim=d, keepdim=k), "nonzero",
-                 False, 1),
+    "norm_inf": (
+        lambda lib, a, d, k: a.norm(p=float("inf"), dim=d, keepdim=k),
+        "nonzero",
+        False,
+        1,
+    ),
     "cumsum": (lambda lib, a, d, k: lib.cumsum(a, d), "real", False, 1),
     "cumsum_method": (lambda lib, a, d, k: a.cumsum(dim=d), "real", False, 1),
     "softmax": (lambda lib, a, d, k: lib.softmax(a, d), "real", True, 1),
@@ -104,8 +124,7 @@ OVER_DIMS = {
     "sum_tuple": (lambda lib, a, d, k: lib.sum(a, tuple(d), k), "real", False),
     "mean": (lambda lib, a, d, k: lib.mean(a, d, keepdim=k), "real", False),
     "var": (lambda lib, a, d, k: a.var(d, keepdim=k), "real", True),
-    "std_correction_0": (lambda lib, a, d, k: lib.std(a, d, correction=0, keepdim=k), "real",
-                         True),
+    "std_correction_0": (lambda lib, a, d, k: lib.std(a, d, correction=0, keepdim=k), "real", True),
     "amax": (lambda lib, a, d, k: a.amax(d, k), "real", False),
     "amin": (lambda lib, a, d, k: lib.amin(a, tuple(d), keepdim=k), "real", False),
     "logsumexp": (lambda lib, a, d, k: lib.logsumexp(a, d, k), "real", True),
@@ -174,8 +193,7 @@ def test_whole_tensor_reduction_matches_torch(name, shape, dtype, seed):
 @pytest.mark.parametrize("name", sorted(WHOLE))
 def test_whole_tensor_reduction_gradcheck(name):
     fn, domain, second = WHOLE[name]
-    check_gradcheck(fn, [random_array(rng_for(9), (2, 3), np.float64, domain)],
-                    second_order=second)
+    check_gradcheck(fn, [random_array(rng_for(9), (2, 3), np.float64, domain)], second_order=second)
 
 
 def test_max_by_dim_returns_a_named_tuple_of_values_and_indices():
@@ -193,9 +211,14 @@ def test_ties_split_gradient_like_torch():
     """amax/amin and whole-tensor max/min share the gradient among ties; max(dim) gives it to
     one element. All as PyTorch does."""
     a = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
-    for fn in (lambda lib, x: x.amax(1), lambda lib, x: x.amin(), lambda lib, x: x.max(),
-               lambda lib, x: x.min(), lambda lib, x: x.amax((0, 1)),
-               lambda lib, x: x.norm(float("inf"))):
+    for fn in (
+        lambda lib, x: x.amax(1),
+        lambda lib, x: x.amin(),
+        lambda lib, x: x.max(),
+        lambda lib, x: x.min(),
+        lambda lib, x: x.amax((0, 1)),
+        lambda lib, x: x.norm(float("inf")),
+    ):
         run_both(fn, [a])
     e = ember.tensor(a, requires_grad=True)
     e.max(1).values.sum().backward()
@@ -214,8 +237,9 @@ def test_prod_with_zeros_matches_torch():
 
 def test_logsumexp_is_stable_and_norm_gradient_at_zero():
     run_both(lambda lib, x: x.logsumexp(0), [np.array([1000.0, 1000.0, -1000.0])])
-    run_both(lambda lib, x: x.logsumexp(1), [np.array([[-np.inf, -np.inf], [0.0, 1.0]])],
-             grad=False)
+    run_both(
+        lambda lib, x: x.logsumexp(1), [np.array([[-np.inf, -np.inf], [0.0, 1.0]])], grad=False
+    )
     run_both(lambda lib, x: x.softmax(0), [np.array([1000.0, 0.0, -1000.0])])
     run_both(lambda lib, x: x.log_softmax(0), [np.array([1000.0, 0.0, -1000.0])])
     run_both(lambda lib, x: x.norm(), [np.zeros(3)])

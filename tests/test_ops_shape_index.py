@@ -172,8 +172,7 @@ def test_join_gradcheck(name):
 
 
 def test_cat_promotes_dtypes_like_torch():
-    run_both(lambda lib, a, b: lib.cat([a, b]), [np.ones(2, np.float32), np.arange(2)],
-             grad=False)
+    run_both(lambda lib, a, b: lib.cat([a, b]), [np.ones(2, np.float32), np.arange(2)], grad=False)
     run_both(lambda lib, a, b: lib.stack([a, b]), [np.ones(2, np.float32), np.ones(2)])
 
 
@@ -241,8 +240,11 @@ def test_getitem_matches_torch(name, dtype):
 @pytest.mark.parametrize("name", sorted(INDICES))
 def test_getitem_gradcheck(name):
     index = INDICES[name]
-    check_gradcheck(squared(lambda lib, x: x[_index_for(lib, index)]),
-                    [random_array(rng_for(25), (3, 4, 2))], second_order=True)
+    check_gradcheck(
+        squared(lambda lib, x: x[_index_for(lib, index)]),
+        [random_array(rng_for(25), (3, 4, 2))],
+        second_order=True,
+    )
 
 
 def test_indexing_with_a_comparison_mask():
@@ -356,12 +358,18 @@ GATHERS = {
     "gather_dim0": (lambda lib, a, i: lib.gather(a, 0, i), (3, 4), np.array([[0, 2, 1, 0]])),
     "gather_dim1": (lambda lib, a, i: a.gather(1, i), (3, 4), np.array([[3, 3], [0, 1], [2, 2]])),
     "gather_negative_dim": (lambda lib, a, i: a.gather(-1, i), (2, 3), np.array([[0], [2]])),
-    "take_along_dim": (lambda lib, a, i: lib.take_along_dim(a, i, 1), (2, 3),
-                       np.array([[2, 0], [1, 1]])),
+    "take_along_dim": (
+        lambda lib, a, i: lib.take_along_dim(a, i, 1),
+        (2, 3),
+        np.array([[2, 0], [1, 1]]),
+    ),
     "index_select": (lambda lib, a, i: lib.index_select(a, 0, i), (3, 4), np.array([2, 0, 2])),
     "index_select_method": (lambda lib, a, i: a.index_select(1, i), (3, 4), np.array([1, 3])),
-    "index_select_negative_dim": (lambda lib, a, i: a.index_select(-1, i), (3, 2),
-                                  np.array([1, 1, 0])),
+    "index_select_negative_dim": (
+        lambda lib, a, i: a.index_select(-1, i),
+        (3, 2),
+        np.array([1, 1, 0]),
+    ),
 }
 
 
@@ -379,12 +387,24 @@ def test_gather_and_index_select_gradcheck(name):
 
 
 SCATTERS = {
-    "dim0": (lambda lib, a, i, s: lib.scatter_add(a, 0, i, s), (3, 4),
-             np.array([[0, 1, 2, 0], [0, 0, 2, 1]]), (2, 4)),
-    "dim1_method": (lambda lib, a, i, s: a.scatter_add(1, i, s), (3, 4),
-                    np.array([[0, 0], [3, 1], [2, 2]]), (3, 2)),
-    "src_larger_than_index": (lambda lib, a, i, s: a.scatter_add(0, i, s), (3, 2),
-                              np.array([[2, 0]]), (2, 3)),
+    "dim0": (
+        lambda lib, a, i, s: lib.scatter_add(a, 0, i, s),
+        (3, 4),
+        np.array([[0, 1, 2, 0], [0, 0, 2, 1]]),
+        (2, 4),
+    ),
+    "dim1_method": (
+        lambda lib, a, i, s: a.scatter_add(1, i, s),
+        (3, 4),
+        np.array([[0, 0], [3, 1], [2, 2]]),
+        (3, 2),
+    ),
+    "src_larger_than_index": (
+        lambda lib, a, i, s: a.scatter_add(0, i, s),
+        (3, 2),
+        np.array([[2, 0]]),
+        (2, 3),
+    ),
 }
 
 
@@ -404,8 +424,11 @@ def test_scatter_add_matches_torch(name, dtype):
 def test_scatter_add_gradcheck(name):
     fn, shape, index, src = SCATTERS[name]
     rng = rng_for(32)
-    check_gradcheck(squared(fn), [rng.standard_normal(shape), index, rng.standard_normal(src)],
-                    second_order=True)
+    check_gradcheck(
+        squared(fn),
+        [rng.standard_normal(shape), index, rng.standard_normal(src)],
+        second_order=True,
+    )
 
 
 MASKED_FILLS = {
@@ -430,8 +453,10 @@ def test_masked_fill_gradcheck(name):
 
 
 def test_masked_fill_with_a_tensor_value_that_requires_grad():
-    check_op(lambda lib, a, v: a.masked_fill(lib.from_numpy(M), v),
-             [random_array(rng_for(35), (3, 4)), np.array(0.7)])
+    check_op(
+        lambda lib, a, v: a.masked_fill(lib.from_numpy(M), v),
+        [random_array(rng_for(35), (3, 4)), np.array(0.7)],
+    )
 
 
 def test_gather_scatter_errors():
@@ -452,8 +477,11 @@ def test_shape_errors_name_the_problem():
         ember.ones(6).view(-1, -1)
     with pytest.raises(RuntimeError, match=r"view size is not compatible.*reshape"):
         ember.ones(2, 3).t().view(6)
-    with pytest.raises(RuntimeError, match=r"expanded size of the tensor \(4\) must match the "
-                                           r"existing size \(3\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"expanded size of the tensor \(4\) must match the "
+        r"existing size \(3\)",
+    ):
         ember.ones(3).expand(2, 4)
     with pytest.raises(RuntimeError, match=r"Sizes of tensors must match except in dimension 0"):
         ember.cat([ember.ones(2, 3), ember.ones(2, 2)])
@@ -467,8 +495,17 @@ def test_shape_errors_name_the_problem():
 
 def test_views_share_memory_with_their_base():
     x = ember.zeros(2, 3)
-    for view in (x.view(6), x.reshape(3, 2), x.t(), x.unsqueeze(0), x[0], x.expand(2, 2, 3),
-                 x.transpose(0, 1), x.permute(1, 0), x.flatten()):
+    for view in (
+        x.view(6),
+        x.reshape(3, 2),
+        x.t(),
+        x.unsqueeze(0),
+        x[0],
+        x.expand(2, 2, 3),
+        x.transpose(0, 1),
+        x.permute(1, 0),
+        x.flatten(),
+    ):
         assert np.shares_memory(view.numpy(), x.numpy())
     x.view(6)[4] = 1.0
     assert x[1, 1].item() == 1.0
@@ -482,8 +519,9 @@ def joins(draw):
     shape = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     dim = draw(st.integers(-len(shape), len(shape) - 1))
     sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
-    cat_shapes = [tuple(n if i != dim % len(shape) else s for i, n in enumerate(shape))
-                  for s in sizes]
+    cat_shapes = [
+        tuple(n if i != dim % len(shape) else s for i, n in enumerate(shape)) for s in sizes
+    ]
     stack_dim = draw(st.integers(-len(shape) - 1, len(shape)))
     return cat_shapes, dim, [tuple(shape)] * len(sizes), stack_dim
 
@@ -493,18 +531,24 @@ def joins(draw):
 def test_cat_and_stack_match_torch_on_random_shapes(case, dtype, seed):
     cat_shapes, dim, stack_shapes, stack_dim = case
     rng = rng_for(seed)
-    check_op(lambda lib, *xs: lib.cat(xs, dim), [random_array(rng, s, dtype) for s in cat_shapes],
-             seed)
-    check_op(lambda lib, *xs: lib.stack(xs, stack_dim),
-             [random_array(rng, s, dtype) for s in stack_shapes], seed)
+    check_op(
+        lambda lib, *xs: lib.cat(xs, dim), [random_array(rng, s, dtype) for s in cat_shapes], seed
+    )
+    check_op(
+        lambda lib, *xs: lib.stack(xs, stack_dim),
+        [random_array(rng, s, dtype) for s in stack_shapes],
+        seed,
+    )
 
 
 @st.composite
 def gathers(draw):
     shape = draw(shapes(min_dims=1, max_dims=3, max_side=4))
     dim = draw(st.integers(0, len(shape) - 1))
-    index_shape = tuple(draw(st.integers(1, 4)) if i == dim else draw(st.integers(1, n))
-                        for i, n in enumerate(shape))
+    index_shape = tuple(
+        draw(st.integers(1, 4)) if i == dim else draw(st.integers(1, n))
+        for i, n in enumerate(shape)
+    )
     seed = draw(seeds)
     index = rng_for(seed).integers(0, shape[dim], index_shape)
     return shape, dim, index, seed

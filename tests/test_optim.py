@@ -25,19 +25,42 @@ def _options(**choices):
 
 
 CASES = (
-    [("SGD", dict(lr=0.05, **o)) for o in _options(
-        momentum=[0, 0.9], dampening=[0, 0.3], nesterov=[False, True], weight_decay=[0, 0.01],
-        maximize=[False, True]) if not (o["nesterov"] and (not o["momentum"] or o["dampening"]))]
-    + [(name, dict(lr=0.01, **o)) for name in ("Adam", "AdamW") for o in _options(
-        amsgrad=[False, True], weight_decay=[0, 0.1], maximize=[False, True])]
-    + [("Adam", dict(lr=0.02, betas=(0.8, 0.95), eps=1e-3, amsgrad=True, weight_decay=0.05)),
-       ("AdamW", dict(lr=0.02, betas=(0.5, 0.9), eps=1e-4))]
-    + [("RMSprop", dict(lr=0.01, **o)) for o in _options(
-        momentum=[0, 0.5], centered=[False, True], weight_decay=[0, 0.1], maximize=[False, True])]
+    [
+        ("SGD", dict(lr=0.05, **o))
+        for o in _options(
+            momentum=[0, 0.9],
+            dampening=[0, 0.3],
+            nesterov=[False, True],
+            weight_decay=[0, 0.01],
+            maximize=[False, True],
+        )
+        if not (o["nesterov"] and (not o["momentum"] or o["dampening"]))
+    ]
+    + [
+        (name, dict(lr=0.01, **o))
+        for name in ("Adam", "AdamW")
+        for o in _options(amsgrad=[False, True], weight_decay=[0, 0.1], maximize=[False, True])
+    ]
+    + [
+        ("Adam", dict(lr=0.02, betas=(0.8, 0.95), eps=1e-3, amsgrad=True, weight_decay=0.05)),
+        ("AdamW", dict(lr=0.02, betas=(0.5, 0.9), eps=1e-4)),
+    ]
+    + [
+        ("RMSprop", dict(lr=0.01, **o))
+        for o in _options(
+            momentum=[0, 0.5], centered=[False, True], weight_decay=[0, 0.1], maximize=[False, True]
+        )
+    ]
     + [("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-3, momentum=0.3, centered=True))]
-    + [("Adagrad", dict(lr=0.1, **o)) for o in _options(
-        lr_decay=[0, 0.01], initial_accumulator_value=[0, 0.1], weight_decay=[0, 0.1],
-        maximize=[False, True])]
+    + [
+        ("Adagrad", dict(lr=0.1, **o))
+        for o in _options(
+            lr_decay=[0, 0.01],
+            initial_accumulator_value=[0, 0.1],
+            weight_decay=[0, 0.1],
+            maximize=[False, True],
+        )
+    ]
     + [("Adagrad", dict(lr=0.1, eps=1e-3, lr_decay=0.05))]
 )
 
@@ -52,8 +75,13 @@ def _problem(seed, dtype=np.float64):
     has no gradient (optimizers skip it, and its step count falls behind the others')."""
     rng = np.random.default_rng(seed)
     initial = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    grads = [[None if (i == 1 and t % 7 == 3) else rng.standard_normal(s).astype(dtype)
-              for i, s in enumerate(SHAPES)] for t in range(STEPS)]
+    grads = [
+        [
+            None if (i == 1 and t % 7 == 3) else rng.standard_normal(s).astype(dtype)
+            for i, s in enumerate(SHAPES)
+        ]
+        for t in range(STEPS)
+    ]
     return initial, grads
 
 
@@ -79,8 +107,13 @@ def _optimizer(lib, name, params, **options):
 def _assert_params_match(e_params, t_params, what=""):
     for i, (e, t) in enumerate(zip(e_params, t_params)):
         assert e.dtype.__repr__().split(".")[-1] == str(t.dtype).split(".")[-1]
-        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=RTOL, atol=ATOL,
-                                   err_msg=f"{what} parameter {i}")
+        np.testing.assert_allclose(
+            e.detach().numpy(),
+            t.detach().numpy(),
+            rtol=RTOL,
+            atol=ATOL,
+            err_msg=f"{what} parameter {i}",
+        )
 
 
 def _assert_state_dicts_match(e_sd, t_sd):
@@ -95,8 +128,13 @@ def _assert_state_dicts_match(e_sd, t_sd):
             e_value = e_state[key]
             assert isinstance(e_value, ember.Tensor), f"state {index} {key}"
             assert str(e_value.dtype).split(".")[-1] == str(t_value.dtype).split(".")[-1]
-            np.testing.assert_allclose(e_value.numpy(), t_value.numpy(), rtol=RTOL, atol=ATOL,
-                                       err_msg=f"state {index} {key}")
+            np.testing.assert_allclose(
+                e_value.numpy(),
+                t_value.numpy(),
+                rtol=RTOL,
+                atol=ATOL,
+                err_msg=f"state {index} {key}",
+            )
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -167,15 +205,23 @@ def test_changing_a_group_lr_takes_effect_next_step():
 
 
 def _to_torch(state_dict):
-    return {"state": {k: {n: torch.from_numpy(v.numpy().copy()) for n, v in s.items()}
-                      for k, s in state_dict["state"].items()},
-            "param_groups": copy.deepcopy(state_dict["param_groups"])}
+    return {
+        "state": {
+            k: {n: torch.from_numpy(v.numpy().copy()) for n, v in s.items()}
+            for k, s in state_dict["state"].items()
+        },
+        "param_groups": copy.deepcopy(state_dict["param_groups"]),
+    }
 
 
 def _to_ember(state_dict):
-    return {"state": {k: {n: ember.from_numpy(v.numpy().copy()) for n, v in s.items()}
-                      for k, s in state_dict["state"].items()},
-            "param_groups": copy.deepcopy(state_dict["param_groups"])}
+    return {
+        "state": {
+            k: {n: ember.from_numpy(v.numpy().copy()) for n, v in s.items()}
+            for k, s in state_dict["state"].items()
+        },
+        "param_groups": copy.deepcopy(state_dict["param_groups"]),
+    }
 
 
 ROUND_TRIP_CASES = [
@@ -245,8 +291,9 @@ def test_load_state_dict_copies_and_casts_buffers():
     p = ember.zeros(3, dtype=ember.float32).requires_grad_()
     opt = ember.optim.SGD([p], lr=0.1, momentum=0.9)
     buffer = ember.tensor([1.0, 2.0, 3.0], dtype=ember.float64)
-    opt.load_state_dict({"state": {0: {"momentum_buffer": buffer}},
-                         "param_groups": [{"lr": 0.5, "params": [0]}]})
+    opt.load_state_dict(
+        {"state": {0: {"momentum_buffer": buffer}}, "param_groups": [{"lr": 0.5, "params": [0]}]}
+    )
     loaded = opt.state[p]["momentum_buffer"]
     assert loaded.dtype == ember.float32 and loaded is not buffer
     assert opt.param_groups[0]["momentum"] == 0.9  # missing options come from the defaults
@@ -261,13 +308,18 @@ def test_load_state_dict_errors():
     with pytest.raises(ValueError, match="different number of parameter groups"):
         opt.load_state_dict({"state": {}, "param_groups": good["param_groups"] * 2})
     with pytest.raises(ValueError, match="doesn't match the size"):
-        opt.load_state_dict({"state": {}, "param_groups": [{**good["param_groups"][0],
-                                                            "params": [0]}]})
+        opt.load_state_dict(
+            {"state": {}, "param_groups": [{**good["param_groups"][0], "params": [0]}]}
+        )
     with pytest.raises(ValueError, match="'state' and 'param_groups'"):
         opt.load_state_dict({"param_groups": []})
     with pytest.raises(ValueError, match=r"'momentum_buffer' of shape \(2,\).*shape \(3,\)"):
-        opt.load_state_dict({"state": {0: {"momentum_buffer": ember.zeros(2)}},
-                             "param_groups": good["param_groups"]})
+        opt.load_state_dict(
+            {
+                "state": {0: {"momentum_buffer": ember.zeros(2)}},
+                "param_groups": good["param_groups"],
+            }
+        )
 
 
 def test_state_dict_indexes_parameters_across_groups():
@@ -422,8 +474,13 @@ def test_amsgrad_switched_on_mid_run_starts_its_maximum():
 
 def test_numpy_float64_hyperparameters_keep_float32_parameters_float32():
     p = ember.ones(3, dtype=ember.float32).requires_grad_()
-    opt = ember.optim.Adam([p], lr=np.float64(0.1), betas=(np.float64(0.9), 0.99),
-                           eps=np.float64(1e-8), weight_decay=np.float64(0.1))
+    opt = ember.optim.Adam(
+        [p],
+        lr=np.float64(0.1),
+        betas=(np.float64(0.9), 0.99),
+        eps=np.float64(1e-8),
+        weight_decay=np.float64(0.1),
+    )
     p.grad = ember.ones(3, dtype=ember.float32)
     opt.step()
     assert p._data.dtype == np.float32

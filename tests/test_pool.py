@@ -25,8 +25,13 @@ def _array(seed, shape, dtype=np.float64):
 MAX_POOL2D = [
     {"kernel_size": 2},
     {"kernel_size": 3, "stride": 2, "padding": 1},
-    {"kernel_size": (3, 2), "stride": (2, 3), "padding": (1, 1), "dilation": (2, 1),
-     "ceil_mode": True},
+    {
+        "kernel_size": (3, 2),
+        "stride": (2, 3),
+        "padding": (1, 1),
+        "dilation": (2, 1),
+        "ceil_mode": True,
+    },
     {"kernel_size": 2, "ceil_mode": True},
     {"kernel_size": (1, 3), "stride": 1},
 ]
@@ -48,28 +53,41 @@ def test_max_pool1d_and_unbatched_match_torch():
 
 
 def test_max_pool_ties_nan_and_padding_pick_pytorchs_indices():
-    x = np.array([[[[1, np.nan, 3, 4], [-np.inf, -np.inf, 2, 2], [5, 5, 5, 5],
-                    [0, 0, 0, 7]]]])
+    x = np.array([[[[1, np.nan, 3, 4], [-np.inf, -np.inf, 2, 2], [5, 5, 5, 5], [0, 0, 0, 7]]]])
     for kwargs in ({"kernel_size": 2}, {"kernel_size": 3, "stride": 1, "padding": 1}):
-        run_both(lambda lib, x, kw=kwargs: F(lib).max_pool2d(x, return_indices=True, **kw)[1],
-                 [x], grad=False)
+        run_both(
+            lambda lib, x, kw=kwargs: F(lib).max_pool2d(x, return_indices=True, **kw)[1],
+            [x],
+            grad=False,
+        )
     everywhere = np.full((1, 1, 3, 3), -np.inf)
-    run_both(lambda lib, x: F(lib).max_pool2d(x, 3, 1, 1, return_indices=True)[1], [everywhere],
-             grad=False)
+    run_both(
+        lambda lib, x: F(lib).max_pool2d(x, 3, 1, 1, return_indices=True)[1],
+        [everywhere],
+        grad=False,
+    )
 
 
 @settings(max_examples=12, deadline=None)
-@given(seed=seeds, size=st.tuples(st.integers(2, 9), st.integers(2, 9)),
-       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-       stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), ceil=st.booleans(),
-       pad=st.integers(0, 1))
+@given(
+    seed=seeds,
+    size=st.tuples(st.integers(2, 9), st.integers(2, 9)),
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    ceil=st.booleans(),
+    pad=st.integers(0, 1),
+)
 def test_pools_random_geometry_match_torch(seed, size, kernel, stride, ceil, pad):
     if any(pad > k // 2 for k in kernel) or any(k > s + 2 * pad for k, s in zip(kernel, size)):
         return
     x = _array(seed, (2, 2) + size)
     run_both(lambda lib, x: F(lib).max_pool2d(x, kernel, stride, pad, ceil_mode=ceil), [x])
-    run_both(lambda lib, x: F(lib).avg_pool2d(x, kernel, stride, pad, ceil_mode=ceil,
-                                              count_include_pad=seed % 2 == 0), [x])
+    run_both(
+        lambda lib, x: F(lib).avg_pool2d(
+            x, kernel, stride, pad, ceil_mode=ceil, count_include_pad=seed % 2 == 0
+        ),
+        [x],
+    )
 
 
 AVG_POOL2D = [
@@ -77,8 +95,13 @@ AVG_POOL2D = [
     {"kernel_size": 3, "stride": 2, "padding": 1},
     {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
     {"kernel_size": (3, 2), "stride": (2, 3), "padding": (1, 1), "ceil_mode": True},
-    {"kernel_size": (3, 2), "stride": (2, 3), "padding": (1, 1), "ceil_mode": True,
-     "count_include_pad": False},
+    {
+        "kernel_size": (3, 2),
+        "stride": (2, 3),
+        "padding": (1, 1),
+        "ceil_mode": True,
+        "count_include_pad": False,
+    },
     {"kernel_size": 2, "ceil_mode": True, "divisor_override": 3},
 ]
 
@@ -92,8 +115,9 @@ def test_avg_pool2d_matches_torch(kwargs, dtype):
 
 def test_avg_pool1d_matches_torch():
     x = _array(3, (2, 3, 11))
-    run_both(lambda lib, x: F(lib).avg_pool1d(x, 3, 2, 1, ceil_mode=True,
-                                              count_include_pad=False), [x])
+    run_both(
+        lambda lib, x: F(lib).avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [x]
+    )
     run_both(lambda lib, x: F(lib).avg_pool1d(x, 4), [x])
 
 
@@ -112,9 +136,11 @@ def test_adaptive_avg_pool1d_matches_torch():
 def test_pool_gradchecks_first_and_second_order():
     x = _array(6, (1, 2, 5, 6))
     check_gradcheck(lambda lib, x: F(lib).max_pool2d(x, 3, 2, 1), [x], second_order=True)
-    check_gradcheck(lambda lib, x: F(lib).avg_pool2d(x, 3, 2, 1, ceil_mode=True,
-                                                     count_include_pad=False),
-                    [x], second_order=True)
+    check_gradcheck(
+        lambda lib, x: F(lib).avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        [x],
+        second_order=True,
+    )
     check_gradcheck(lambda lib, x: F(lib).adaptive_avg_pool2d(x, (3, 4)), [x], second_order=True)
 
 
@@ -125,15 +151,18 @@ def test_pool_grad_fn_names():
     assert F(ember).adaptive_avg_pool2d(x, 2).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda F, x: F.max_pool2d(x, 2, padding=2), "pad should be at most half"),
-    (lambda F, x: F.max_pool2d(x, 5), "output size is too small"),
-    (lambda F, x: F.max_pool2d(x[0, 0], 2), "input of size: [4, 4]"),
-    (lambda F, x: F.max_pool2d(x, 0), "kernel_size must be greater than zero"),
-    (lambda F, x: F.avg_pool2d(x, 2, divisor_override=0), "divisor must be not zero"),
-    (lambda F, x: F.adaptive_avg_pool2d(x, (2, 2, 2)), "output_size must be an int or a tuple"),
-    (lambda F, x: F.max_pool2d(x.long(), 2), "expected a floating point input"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda F, x: F.max_pool2d(x, 2, padding=2), "pad should be at most half"),
+        (lambda F, x: F.max_pool2d(x, 5), "output size is too small"),
+        (lambda F, x: F.max_pool2d(x[0, 0], 2), "input of size: [4, 4]"),
+        (lambda F, x: F.max_pool2d(x, 0), "kernel_size must be greater than zero"),
+        (lambda F, x: F.avg_pool2d(x, 2, divisor_override=0), "divisor must be not zero"),
+        (lambda F, x: F.adaptive_avg_pool2d(x, (2, 2, 2)), "output_size must be an int or a tuple"),
+        (lambda F, x: F.max_pool2d(x.long(), 2), "expected a floating point input"),
+    ],
+)
 def test_pool_errors_name_the_problem(call, message):
     x = ember.zeros(1, 2, 4, 4)
     with pytest.raises((RuntimeError, ValueError)) as info:
@@ -172,5 +201,6 @@ def test_max_pool_module_returns_indices_and_torch7_names():
     assert pooling.ceil().ceil_mode
     ember.testing.check_module(pooling, ember.from_numpy(x))
     average = ember.nn.SpatialAveragePooling(2, 2, 2, 2)
-    np.testing.assert_allclose(average(ember.from_numpy(x)).numpy(),
-                               torch.nn.AvgPool2d(2)(torch.from_numpy(x)).numpy())
+    np.testing.assert_allclose(
+        average(ember.from_numpy(x)).numpy(), torch.nn.AvgPool2d(2)(torch.from_numpy(x)).numpy()
+    )

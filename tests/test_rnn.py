@@ -81,9 +81,16 @@ def test_unbatched_sequence_matches_torch(name):
     compare_modules(mine, theirs, [x], kwargs=with_states, select=_select_all(name))
 
 
-@pytest.mark.parametrize("name, kwargs", [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}),
-                                          ("LSTMCell", {}), ("GRUCell", {}),
-                                          ("GRUCell", {"bias": False})])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("RNNCell", {}),
+        ("RNNCell", {"nonlinearity": "relu"}),
+        ("LSTMCell", {}),
+        ("GRUCell", {}),
+        ("GRUCell", {"bias": False}),
+    ],
+)
 def test_cells_match_torch(name, kwargs):
     mine, theirs = _pair(name, kwargs)
     rng = rng_for(4)
@@ -100,14 +107,20 @@ def test_cells_match_torch(name, kwargs):
     compare_modules(mine, theirs, [x[0]], select=select)  # unbatched, zero state
 
 
-@pytest.mark.parametrize("name, kwargs", [("LSTM", {"batch_first": True, "num_layers": 2}),
-                                          ("GRU", {"batch_first": True, "bidirectional": True}),
-                                          ("RNN", {})])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("LSTM", {"batch_first": True, "num_layers": 2}),
+        ("GRU", {"batch_first": True, "bidirectional": True}),
+        ("RNN", {}),
+    ],
+)
 def test_recurrent_layers_pass_the_harness(name, kwargs):
     layer = getattr(ember.nn, name)(3, 4, **kwargs)
     x = ember.randn(2, 5, 3)
-    ember.testing.check_module(FirstOutput(layer), x,
-                               unbatched=None if kwargs.get("batch_first") else False)
+    ember.testing.check_module(
+        FirstOutput(layer), x, unbatched=None if kwargs.get("batch_first") else False
+    )
 
 
 @pytest.mark.parametrize("name", ["RNNCell", "GRUCell"])
@@ -115,14 +128,27 @@ def test_cells_pass_the_harness(name):
     ember.testing.check_module(getattr(ember.nn, name)(3, 4), ember.randn(5, 3))
 
 
-@pytest.mark.parametrize("op, gates, extra", [(R.lstm_layer, 4, "cell"), (R.gru_layer, 3, ""),
-                                              (R.rnn_layer, 1, "tanh"), (R.rnn_layer, 1, "relu")])
+@pytest.mark.parametrize(
+    "op, gates, extra",
+    [
+        (R.lstm_layer, 4, "cell"),
+        (R.gru_layer, 3, ""),
+        (R.rnn_layer, 1, "tanh"),
+        (R.rnn_layer, 1, "relu"),
+    ],
+)
 def test_backpropagation_through_time_to_second_order(op, gates, extra):
     rng = rng_for(5)
     steps, batch, hidden = 3, 2, 2
-    arrays = [random_array(rng, s) for s in [(steps, batch, gates * hidden),
-                                             (gates * hidden, hidden), (gates * hidden,),
-                                             (batch, hidden)]]
+    arrays = [
+        random_array(rng, s)
+        for s in [
+            (steps, batch, gates * hidden),
+            (gates * hidden, hidden),
+            (gates * hidden,),
+            (batch, hidden),
+        ]
+    ]
     if extra == "cell":
         arrays.append(random_array(rng, (batch, hidden)))
     inputs = [ember.from_numpy(a).requires_grad_() for a in arrays]
@@ -145,8 +171,12 @@ def test_default_initialisation_and_parameter_names_are_pytorchs():
         assert tuple(value.shape) == tuple(theirs.state_dict()[name].shape), name
         assert uniform_bound(value.numpy(), 1 / np.sqrt(20)), name
     cell = ember.nn.GRUCell(3, 7)
-    assert [n for n, _ in cell.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih",
-                                                        "bias_hh"]
+    assert [n for n, _ in cell.named_parameters()] == [
+        "weight_ih",
+        "weight_hh",
+        "bias_ih",
+        "bias_hh",
+    ]
 
 
 def test_lstm_graph_is_small():
@@ -163,19 +193,34 @@ def test_lstm_graph_is_small():
     assert len(seen) < 10
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda nn: nn.LSTM(3, 4)(ember.zeros(5, 2, 2)), RuntimeError,
-     "input.size(-1) must be equal to input_size"),
-    (lambda nn: nn.GRU(3, 4)(ember.zeros(5, 2, 3), ember.zeros(2, 2, 4)), RuntimeError,
-     "Expected hidden size [1, 2, 4]"),
-    (lambda nn: nn.LSTM(3, 4)(ember.zeros(5, 2, 3), ember.zeros(1, 2, 4)), RuntimeError,
-     "hx must be a tuple"),
-    (lambda nn: nn.RNN(3, 4)(ember.zeros(5, 3)[None, None]), ValueError, "2-D or 3-D"),
-    (lambda nn: nn.RNN(3, 4, nonlinearity="gelu"), ValueError, "Unknown nonlinearity"),
-    (lambda nn: nn.LSTM(3, 4, proj_size=2), NotImplementedError, "proj_size"),
-    (lambda nn: nn.RNNCell(3, 4)(ember.zeros(2, 3), ember.zeros(3, 4)), RuntimeError,
-     "inconsistent size"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda nn: nn.LSTM(3, 4)(ember.zeros(5, 2, 2)),
+            RuntimeError,
+            "input.size(-1) must be equal to input_size",
+        ),
+        (
+            lambda nn: nn.GRU(3, 4)(ember.zeros(5, 2, 3), ember.zeros(2, 2, 4)),
+            RuntimeError,
+            "Expected hidden size [1, 2, 4]",
+        ),
+        (
+            lambda nn: nn.LSTM(3, 4)(ember.zeros(5, 2, 3), ember.zeros(1, 2, 4)),
+            RuntimeError,
+            "hx must be a tuple",
+        ),
+        (lambda nn: nn.RNN(3, 4)(ember.zeros(5, 3)[None, None]), ValueError, "2-D or 3-D"),
+        (lambda nn: nn.RNN(3, 4, nonlinearity="gelu"), ValueError, "Unknown nonlinearity"),
+        (lambda nn: nn.LSTM(3, 4, proj_size=2), NotImplementedError, "proj_size"),
+        (
+            lambda nn: nn.RNNCell(3, 4)(ember.zeros(2, 3), ember.zeros(3, 4)),
+            RuntimeError,
+            "inconsistent size",
+        ),
+    ],
+)
 def test_recurrent_errors_name_the_problem(call, error, message):
     with pytest.raises(error) as info:
         call(ember.nn)

@@ -46,6 +46,7 @@ SEED_003_PRINTS = [[[2, 0, 0, 0]], [[0, 2, 0, 0]], [[2, 2, 2, 2]], [[2, 2, 2, 2]
 def _run(code, library_name):
     printed = []
     source = code if library_name == "ember" else code.replace("ember", "torch")
+
     # What print shows, taken when it is called (x.grad.data changes afterwards).
     def collect(value):
         printed.append((value.tolist(), repr(value), value.dtype))
@@ -58,8 +59,11 @@ def test_seed_003_gradient_arguments_give_the_printed_numbers():
     printed = _run(SEED_003, "ember")
     assert [values for values, _, _ in printed] == SEED_003_PRINTS
     assert [text for _, text, _ in printed] == [
-        "tensor([[2., 0., 0., 0.]])", "tensor([[0., 2., 0., 0.]])",
-        "tensor([[2., 2., 2., 2.]])", "tensor([[2., 2., 2., 2.]])"]
+        "tensor([[2., 0., 0., 0.]])",
+        "tensor([[0., 2., 0., 0.]])",
+        "tensor([[2., 2., 2., 2.]])",
+        "tensor([[2., 2., 2., 2.]])",
+    ]
     assert all(dtype == ember.float32 for _, _, dtype in printed)
     in_torch = _run(SEED_003, "torch")
     assert [values for values, _, _ in in_torch] == SEED_003_PRINTS
@@ -112,8 +116,15 @@ STEPS = 40
 
 def _seed_004(lib, code):
     rng = np.random.default_rng(4)
-    arrays = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in
-              (("x", (N, D_IN)), ("y", (N, D_OUT)), ("w1", (D_IN, H)), ("w2", (H, D_OUT)))}
+    arrays = {
+        name: rng.standard_normal(shape).astype(np.float32)
+        for name, shape in (
+            ("x", (N, D_IN)),
+            ("y", (N, D_OUT)),
+            ("w1", (D_IN, H)),
+            ("w2", (H, D_OUT)),
+        )
+    }
     namespace = {name: lib.from_numpy(a) for name, a in arrays.items()}
     namespace.update(torch=lib, steps=STEPS, losses=[])
     exec(code, namespace)

@@ -16,8 +16,17 @@ import ember
 
 pytest.importorskip("safetensors")
 
-DTYPES = [ember.float32, ember.float64, ember.float16, ember.int64, ember.int32, ember.int16,
-          ember.int8, ember.uint8, ember.bool]
+DTYPES = [
+    ember.float32,
+    ember.float64,
+    ember.float16,
+    ember.int64,
+    ember.int32,
+    ember.int16,
+    ember.int8,
+    ember.uint8,
+    ember.bool,
+]
 
 
 def random_bits(shape, dtype, rng):
@@ -44,8 +53,10 @@ def round_trip(obj, tmp_path, name="ckpt.safetensors"):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_tensors_round_trip_bit_for_bit(tmp_path, dtype):
     rng = np.random.default_rng(0)
-    originals = {str(shape): ember.from_numpy(random_bits(shape, dtype, rng))
-                 for shape in [(), (1,), (3, 4), (2, 0, 3), (2, 3, 4)]}
+    originals = {
+        str(shape): ember.from_numpy(random_bits(shape, dtype, rng))
+        for shape in [(), (1,), (3, 4), (2, 0, 3), (2, 3, 4)]
+    }
     originals["transposed view"] = ember.from_numpy(random_bits((3, 5), dtype, rng)).t()
     loaded = round_trip(originals, tmp_path)
     assert list(loaded) == list(originals)
@@ -60,17 +71,37 @@ def test_state_dicts_round_trip_with_types(tmp_path):
     checkpoint = {
         "model": collections.OrderedDict([("fc.weight", w), ("fc.bias", ember.zeros(4))]),
         "optimizer": {
-            "state": {0: {"step": ember.tensor(12), "momentum_buffer": ember.randn(4, 3)},
-                      1: {"step": ember.tensor(12.0), "exp_avg": None}},
-            "param_groups": [{"lr": 0.05, "momentum": 0.9, "nesterov": False,
-                              "weight_decay": 0, "params": [0, 1], "betas": (0.9, 0.999)}],
+            "state": {
+                0: {"step": ember.tensor(12), "momentum_buffer": ember.randn(4, 3)},
+                1: {"step": ember.tensor(12.0), "exp_avg": None},
+            },
+            "param_groups": [
+                {
+                    "lr": 0.05,
+                    "momentum": 0.9,
+                    "nesterov": False,
+                    "weight_decay": 0,
+                    "params": [0, 1],
+                    "betas": (0.9, 0.999),
+                }
+            ],
         },
-        "config": {"dataset": "digits", "widths": [64, 256, 10], "epochs": 10, "seed": None,
-                   "unicode": "naïve ∂L/∂w", "big": 2**80, "floats": [0.1, -0.0, 1e-310,
-                                                                     float("inf")]},
-        "epoch": 3, "numpy": np.arange(6, dtype=np.int32).reshape(2, 3),
-        "numpy scalar": np.float32(0.25), "nested": [(1, [2, (3,)]), {}],
-        1.5: "float key", None: "none key", True: "bool key",
+        "config": {
+            "dataset": "digits",
+            "widths": [64, 256, 10],
+            "epochs": 10,
+            "seed": None,
+            "unicode": "naïve ∂L/∂w",
+            "big": 2**80,
+            "floats": [0.1, -0.0, 1e-310, float("inf")],
+        },
+        "epoch": 3,
+        "numpy": np.arange(6, dtype=np.int32).reshape(2, 3),
+        "numpy scalar": np.float32(0.25),
+        "nested": [(1, [2, (3,)]), {}],
+        1.5: "float key",
+        None: "none key",
+        True: "bool key",
     }
     loaded = round_trip(checkpoint, tmp_path)
     assert loaded.keys() == checkpoint.keys()
@@ -88,8 +119,9 @@ def test_state_dicts_round_trip_with_types(tmp_path):
     assert config == checkpoint["config"]
     assert str(config["floats"][1]) == "-0.0" and config["floats"][2] == 1e-310
     assert loaded["nested"] == [(1, [2, (3,)]), {}]
-    assert same_bits(loaded["numpy"], checkpoint["numpy"]) and isinstance(loaded["numpy"],
-                                                                          np.ndarray)
+    assert same_bits(loaded["numpy"], checkpoint["numpy"]) and isinstance(
+        loaded["numpy"], np.ndarray
+    )
     assert type(loaded["numpy scalar"]) is np.float32 and loaded["numpy scalar"] == 0.25
     assert loaded[1.5] == "float key" and loaded[None] == "none key" and loaded[True] == "bool key"
 
@@ -110,7 +142,8 @@ def test_outputs_of_a_model_are_identical_after_reloading(tmp_path):
 
 def test_nan_payloads_and_python_floats_survive(tmp_path):
     weird = np.array([0x7FC00001, 0xFFC12345, 0x7F800000, 0x80000000, 1], np.uint32).view(
-        np.float32)
+        np.float32
+    )
     loaded = round_trip({"t": ember.from_numpy(weird), "nan": float("nan")}, tmp_path)
     assert same_bits(loaded["t"], weird)
     assert loaded["nan"] != loaded["nan"]
@@ -136,8 +169,7 @@ def test_requires_grad_and_shared_tensors_are_kept(tmp_path):
 def test_tensor_names_in_the_file_are_key_paths(tmp_path):
     from safetensors.numpy import load_file
 
-    ember.save({"model": {"fc.weight": ember.ones(2)}, "opt": [ember.zeros(1)]},
-               tmp_path / "x")
+    ember.save({"model": {"fc.weight": ember.ones(2)}, "opt": [ember.zeros(1)]}, tmp_path / "x")
     assert set(load_file(tmp_path / "x")) == {"model.fc.weight", "opt.0"}
     ember.save(ember.arange(3), tmp_path / "bare")
     assert ember.load(tmp_path / "bare").tolist() == [0, 1, 2]
@@ -174,16 +206,19 @@ class Opaque:
 Pair = collections.namedtuple("Pair", "a b")
 
 
-@pytest.mark.parametrize("obj, where, what", [
-    ({"config": {"fn": len}}, r"obj\['config'\]\['fn'\]", "builtin_function_or_method"),
-    ({"model": [ember.ones(1), Opaque()]}, r"obj\['model'\]\[1\]", "Opaque"),
-    ({"s": {1, 2}}, r"obj\['s'\]", "builtins.set"),
-    ({"p": Pair(1, 2)}, r"obj\['p'\]", r"_asdict\(\)"),
-    ({"t": torch.ones(2)}, r"obj\['t'\]", "torch.Tensor"),
-    ({"b": b"bytes"}, r"obj\['b'\]", "bytes"),
-    ({"o": np.array([object()])}, r"obj\['o'\]", "dtype object"),
-    (Opaque(), "obj", "Opaque"),
-])
+@pytest.mark.parametrize(
+    "obj, where, what",
+    [
+        ({"config": {"fn": len}}, r"obj\['config'\]\['fn'\]", "builtin_function_or_method"),
+        ({"model": [ember.ones(1), Opaque()]}, r"obj\['model'\]\[1\]", "Opaque"),
+        ({"s": {1, 2}}, r"obj\['s'\]", "builtins.set"),
+        ({"p": Pair(1, 2)}, r"obj\['p'\]", r"_asdict\(\)"),
+        ({"t": torch.ones(2)}, r"obj\['t'\]", "torch.Tensor"),
+        ({"b": b"bytes"}, r"obj\['b'\]", "bytes"),
+        ({"o": np.array([object()])}, r"obj\['o'\]", "dtype object"),
+        (Opaque(), "obj", "Opaque"),
+    ],
+)
 def test_unsupported_objects_are_refused_naming_the_key_path(tmp_path, obj, where, what):
     with pytest.raises(TypeError, match=f"can't save {where}.*{what}"):
         ember.save(obj, tmp_path / "x")
@@ -269,15 +304,25 @@ def test_a_forged_structure_is_checked_node_by_node(tmp_path):
     def forged(structure):
         text = json.dumps(structure)
         import zlib
+
         checksums = {"structure": zlib.crc32(text.encode()), "tensors": {}}
-        save_file({}, tmp_path / "f", metadata={"ember.format": "1", "ember.structure": text,
-                                                "ember.checksums": json.dumps(checksums)})
+        save_file(
+            {},
+            tmp_path / "f",
+            metadata={
+                "ember.format": "1",
+                "ember.structure": text,
+                "ember.checksums": json.dumps(checksums),
+            },
+        )
         return tmp_path / "f"
 
-    for structure, why in [({"tensor": "missing"}, "does not hold"),
-                           ({"eval": "os.system"}, "unexpected node"),
-                           ({"dict": [[1]]}, "not a \\[key, value\\] pair"),
-                           ({"list": 5}, "expected a list")]:
+    for structure, why in [
+        ({"tensor": "missing"}, "does not hold"),
+        ({"eval": "os.system"}, "unexpected node"),
+        ({"dict": [[1]]}, "not a \\[key, value\\] pair"),
+        ({"list": 5}, "expected a list"),
+    ]:
         with pytest.raises(ValueError, match=f"corrupt: .*{why}"):
             ember.load(forged(structure))
 

@@ -72,13 +72,15 @@ def test_creation_matches_torch(name):
 
 
 def test_creation_with_requires_grad():
-    for make in (lambda: ember.zeros(2, requires_grad=True),
-                 lambda: ember.ones(2, 2, requires_grad=True),
-                 lambda: ember.randn(3, requires_grad=True),
-                 lambda: ember.tensor([1.0], requires_grad=True),
-                 lambda: ember.full((2,), 1.0, requires_grad=True),
-                 lambda: ember.arange(3.0, requires_grad=True),
-                 lambda: ember.eye(2, requires_grad=True)):
+    for make in (
+        lambda: ember.zeros(2, requires_grad=True),
+        lambda: ember.ones(2, 2, requires_grad=True),
+        lambda: ember.randn(3, requires_grad=True),
+        lambda: ember.tensor([1.0], requires_grad=True),
+        lambda: ember.full((2,), 1.0, requires_grad=True),
+        lambda: ember.arange(3.0, requires_grad=True),
+        lambda: ember.eye(2, requires_grad=True),
+    ):
         t = make()
         assert t.requires_grad and t.is_leaf
 
@@ -167,9 +169,23 @@ def test_dtype_objects():
 def test_attributes_match_torch():
     for lib in (ember, torch):
         x = lib.zeros(2, 3, 4)
-        got = (tuple(x.shape), tuple(x.size()), x.size(1), x.size(-1), x.dim(), x.ndim,
-               x.numel(), x.nelement(), str(x.device), tuple(x.T.shape), tuple(x.mT.shape),
-               x.is_leaf, x.requires_grad, len(x), x.is_contiguous())
+        got = (
+            tuple(x.shape),
+            tuple(x.size()),
+            x.size(1),
+            x.size(-1),
+            x.dim(),
+            x.ndim,
+            x.numel(),
+            x.nelement(),
+            str(x.device),
+            tuple(x.T.shape),
+            tuple(x.mT.shape),
+            x.is_leaf,
+            x.requires_grad,
+            len(x),
+            x.is_contiguous(),
+        )
         if lib is ember:
             ember_got = got
     assert ember_got == got
@@ -229,8 +245,10 @@ def test_conversions_keep_the_graph_and_copy_when_needed():
     c = x.clone()
     assert c.grad_fn.name() == "CloneBackward0" and not np.shares_memory(c._data, x._data)
     assert x.to(ember.float32, copy=True) is not x
-    assert x.type() == "ember.FloatTensor" and ember.ones(1, dtype=ember.int64).type() == \
-        "ember.LongTensor"
+    assert (
+        x.type() == "ember.FloatTensor"
+        and ember.ones(1, dtype=ember.int64).type() == "ember.LongTensor"
+    )
     assert x.detach().float().type(ember.float64).dtype == ember.float64
 
 
@@ -412,8 +430,9 @@ REPRS = {
     "huge_integer": lambda lib: lib.tensor([1e9, 1.0]),
     "summarised_rows": lambda lib: lib.arange(3000.0).reshape(1000, 3),
     "summarised_3d": lambda lib: lib.arange(2400).reshape(10, 10, 24),
-    "randn_like": lambda lib: lib.from_numpy(rng_for(50).standard_normal((3, 4))
-                                             .astype(np.float32)),
+    "randn_like": lambda lib: lib.from_numpy(
+        rng_for(50).standard_normal((3, 4)).astype(np.float32)
+    ),
 }
 
 
@@ -426,8 +445,10 @@ def test_repr_matches_torch(name):
 def test_repr_under_another_default_dtype():
     ember.set_default_dtype(ember.float64)
     torch.set_default_dtype(torch.float64)
-    for make in (lambda lib: lib.tensor([1.0, 2.0]),
-                 lambda lib: lib.tensor([1.0], dtype=lib.float32)):
+    for make in (
+        lambda lib: lib.tensor([1.0, 2.0]),
+        lambda lib: lib.tensor([1.0], dtype=lib.float32),
+    ):
         assert repr(make(ember)) == repr(make(torch)).replace("torch.", "ember.")
 
 

@@ -18,8 +18,17 @@ from ember.ops import linalg as L
 from ember.viz.graph import GraphvizMissing
 
 SEED_NODES = ["clamp", "mm", "mm", "pow", "sub", "sum", "w1", "w2", "x", "y"]
-SEED_EDGES = [("x", "mm"), ("w1", "mm"), ("mm", "clamp"), ("clamp", "mm"), ("w2", "mm"),
-              ("mm", "sub"), ("y", "sub"), ("sub", "pow"), ("pow", "sum")]
+SEED_EDGES = [
+    ("x", "mm"),
+    ("w1", "mm"),
+    ("mm", "clamp"),
+    ("clamp", "mm"),
+    ("w2", "mm"),
+    ("mm", "sub"),
+    ("y", "sub"),
+    ("sub", "pow"),
+    ("pow", "sum"),
+]
 
 
 def seed_004(N=64, D_in=1000, H=100, D_out=10):
@@ -43,10 +52,18 @@ def test_seed_004_graph_has_exactly_the_expected_nodes_and_edges():
     losses = [n for n in graph.nodes.values() if n.get("loss")]
     assert [n["grad_fn"] for n in losses] == ["SumBackward0"]
     grad_fns = sorted(n["grad_fn"] for n in graph.nodes.values() if n["kind"] == "op")
-    assert grad_fns == ["ClampBackward1", "MmBackward0", "MmBackward0", "PowBackward0",
-                        "SubBackward0", "SumBackward0"]
-    labels = {(graph.nodes[e["tail"]]["name"], graph.nodes[e["head"]]["name"]): e["label"]
-              for e in graph.edges}
+    assert grad_fns == [
+        "ClampBackward1",
+        "MmBackward0",
+        "MmBackward0",
+        "PowBackward0",
+        "SubBackward0",
+        "SumBackward0",
+    ]
+    labels = {
+        (graph.nodes[e["tail"]]["name"], graph.nodes[e["head"]]["name"]): e["label"]
+        for e in graph.edges
+    }
     assert labels[("x", "mm")] == "64x1000 float32"
     assert labels[("mm", "clamp")] == "64x100 float32"
     assert labels[("w2", "mm")] == "100x10 float32"
@@ -70,8 +87,11 @@ def test_dot_text_lists_every_node_and_edge():
 def test_backward_edges_carry_the_ops_rules():
     loss, named = seed_004(4, 5, 3, 2)
     graph = ember.viz.draw(loss, named, backward=True)
-    backward = {(graph.nodes[e["tail"]]["name"], graph.nodes[e["head"]]["name"], e["label"])
-                for e in graph.edges if e["kind"] == "backward"}
+    backward = {
+        (graph.nodes[e["tail"]]["name"], graph.nodes[e["head"]]["name"], e["label"])
+        for e in graph.edges
+        if e["kind"] == "backward"
+    }
     # every forward edge that carries a gradient, reversed: not those from x and y
     assert backward == {
         ("sum", "pow", "grad_a = grad broadcast back over the summed dims"),
@@ -181,8 +201,10 @@ class Module:
 class Linear(Module):
     def __init__(self, n_in, n_out):
         super().__init__()
-        self.params = {"weight": ember.randn(n_out, n_in, requires_grad=True),
-                       "bias": ember.randn(n_out, requires_grad=True)}
+        self.params = {
+            "weight": ember.randn(n_out, n_in, requires_grad=True),
+            "bias": ember.randn(n_out, requires_grad=True),
+        }
 
     def forward(self, x):
         return x.mm(self.params["weight"].t()) + self.params["bias"]
@@ -211,26 +233,49 @@ def test_group_modules_draws_a_net_as_its_layers():
     x = ember.randn(2, 4)
     loss = model(x).pow(2).mean()
     flat = ember.viz.draw(loss, model)
-    assert sorted(flat.names()) == sorted(["0.weight", "0.bias", "2.weight", "2.bias", "2x4",
-                                           "t", "mm", "add", "relu", "t", "mm", "add", "pow",
-                                           "mean"])
+    assert sorted(flat.names()) == sorted(
+        [
+            "0.weight",
+            "0.bias",
+            "2.weight",
+            "2.bias",
+            "2x4",
+            "t",
+            "mm",
+            "add",
+            "relu",
+            "t",
+            "mm",
+            "add",
+            "pow",
+            "mean",
+        ]
+    )
     graph = ember.viz.draw(loss, model, group_modules=True, backward=True)
     assert sorted(graph.names()) == ["0", "1", "2", "2x4", "mean", "pow"]
-    assert graph.edge_names() == [("2x4", "0"), ("0", "1"), ("1", "2"), ("2", "pow"),
-                                  ("pow", "mean")]
+    assert graph.edge_names() == [
+        ("2x4", "0"),
+        ("0", "1"),
+        ("1", "2"),
+        ("2", "pow"),
+        ("pow", "mean"),
+    ]
     modules = {n["name"]: n["label"] for n in graph.nodes.values() if n["kind"] == "module"}
     assert modules["0"] == "0: Linear\n(t, mm, add)\nweight 5x4\nbias 5"
     assert modules["1"] == "1: ReLU\n(relu)"
-    assert sorted(graph.edge_names("backward")) == [("1", "0"), ("2", "1"), ("mean", "pow"),
-                                                    ("pow", "2")]
+    assert sorted(graph.edge_names("backward")) == [
+        ("1", "0"),
+        ("2", "1"),
+        ("mean", "pow"),
+        ("pow", "2"),
+    ]
 
 
 def test_group_modules_keeps_ops_between_layers_and_marks_a_loss_module():
     net = Net(fc1=Linear(3, 4), fc2=Linear(4, 2))
     x = ember.randn(5, 3)
     graph = ember.viz.draw(net(x).sum(), net, group_modules=True)
-    assert graph.edge_names() == [("5x3", "fc1"), ("fc1", "tanh"), ("tanh", "fc2"),
-                                  ("fc2", "sum")]
+    assert graph.edge_names() == [("5x3", "fc1"), ("fc1", "tanh"), ("tanh", "fc2"), ("fc2", "sum")]
     inner = Linear(3, 1)
     graph = ember.viz.draw(inner(x), group_modules=True)
     (module,) = [n for n in graph.nodes.values() if n["kind"] == "module"]
@@ -266,8 +311,9 @@ def test_grad_flow_records_each_parameters_norm_per_step():
     norms = []
     for _ in _train(model, params, 3):
         flow.record()
-        norms.append({name: float(np.linalg.norm(as_numpy(p.grad)))
-                      for name, p in model.named_parameters()})
+        norms.append(
+            {name: float(np.linalg.norm(as_numpy(p.grad))) for name, p in model.named_parameters()}
+        )
     assert flow.steps == 3 and set(flow.history) == {"0.weight", "0.bias", "1.weight", "1.bias"}
     for name, series in flow.history.items():
         assert series == pytest.approx([n[name] for n in norms])

@@ -12,12 +12,14 @@ from ember import nn
 
 def same_weights(mine, theirs):
     """Load ``theirs``'s state_dict (a torch module) into ``mine`` (an ember module)."""
-    mine.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
-                          for k, v in theirs.state_dict().items()})
+    mine.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
+    )
 
 
-def compare_modules(mine, theirs, inputs, *, kwargs=None, select=None, rtol=1e-7, atol=1e-9,
-                    seed=0):
+def compare_modules(
+    mine, theirs, inputs, *, kwargs=None, select=None, rtol=1e-7, atol=1e-9, seed=0
+):
     """Run both modules on ``inputs`` (NumPy arrays; floats require grad), backpropagate the same
     random upstream gradient from the selected output, and compare everything."""
     kwargs = kwargs or (lambda lib: {})
@@ -31,13 +33,16 @@ def compare_modules(mine, theirs, inputs, *, kwargs=None, select=None, rtol=1e-7
         out = select(module(*xs, **kwargs(lib)))
         upstream = np.random.default_rng(seed).standard_normal(tuple(out.shape))
         out.backward(lib.from_numpy(upstream.astype(out.detach().numpy().dtype)))
-        results[lib] = (out.detach().numpy(),
-                        [x.grad.numpy() if x.grad is not None else None for x in xs],
-                        {n: p.grad.numpy() for n, p in module.named_parameters()
-                         if p.grad is not None},
-                        {n: b.numpy() for n, b in module.named_buffers()})
-    (out, grads, params, buffers), (t_out, t_grads, t_params, t_buffers) = (results[ember],
-                                                                              results[torch])
+        results[lib] = (
+            out.detach().numpy(),
+            [x.grad.numpy() if x.grad is not None else None for x in xs],
+            {n: p.grad.numpy() for n, p in module.named_parameters() if p.grad is not None},
+            {n: b.numpy() for n, b in module.named_buffers()},
+        )
+    (out, grads, params, buffers), (t_out, t_grads, t_params, t_buffers) = (
+        results[ember],
+        results[torch],
+    )
     np.testing.assert_allclose(out, t_out, rtol=rtol, atol=atol, err_msg="output")
     for i, (g, t) in enumerate(zip(grads, t_grads)):
         if t is None:
@@ -46,12 +51,14 @@ def compare_modules(mine, theirs, inputs, *, kwargs=None, select=None, rtol=1e-7
             np.testing.assert_allclose(g, t, rtol=rtol, atol=atol, err_msg=f"grad of input {i}")
     assert set(params) == set(t_params), f"parameters with grads {set(params)} != {set(t_params)}"
     for name in t_params:
-        np.testing.assert_allclose(params[name], t_params[name], rtol=rtol, atol=atol,
-                                   err_msg=f"grad of {name}")
+        np.testing.assert_allclose(
+            params[name], t_params[name], rtol=rtol, atol=atol, err_msg=f"grad of {name}"
+        )
     assert set(buffers) == set(t_buffers), f"buffers {set(buffers)} != {set(t_buffers)}"
     for name in t_buffers:
-        np.testing.assert_allclose(buffers[name], t_buffers[name], rtol=rtol, atol=atol,
-                                   err_msg=f"buffer {name}")
+        np.testing.assert_allclose(
+            buffers[name], t_buffers[name], rtol=rtol, atol=atol, err_msg=f"buffer {name}"
+        )
     return out
 
 

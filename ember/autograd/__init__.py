@@ -22,10 +22,26 @@ from .grad import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
-    "backward", "grad", "Function", "FunctionCtx", "Variable", "once_differentiable", "no_grad",
-    "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-    "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-    "gradcheck", "gradgradcheck", "GradcheckError", "Node", "run_backward",
+    "backward",
+    "grad",
+    "Function",
+    "FunctionCtx",
+    "Variable",
+    "once_differentiable",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "Node",
+    "run_backward",
 ]
 
 from . import functional  # noqa: E402  (last: it builds on ember.functions)

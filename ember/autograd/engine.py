@@ -65,8 +65,9 @@ def _needed(roots, deps, targets):
     return needed
 
 
-def run_backward(roots, grads, *, retain_graph=False, create_graph=False, capture=None,
-                 observer=None):
+def run_backward(
+    roots, grads, *, retain_graph=False, create_graph=False, capture=None, observer=None
+):
     """Backpropagate ``grads`` (one per root; a root is a node or a leaf tensor).
 
     ``capture`` maps graph items (leaf tensors, or the grad_fn of a non-leaf tensor) to slots:

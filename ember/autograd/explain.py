@@ -217,8 +217,10 @@ def _module_names(root, params):
     if hasattr(params, "named_modules"):
         for name, module in params.named_modules():
             known.setdefault(id(module), name)
-    return {node: known.get(id(call.module)) or type(call.module).__name__
-            for node, call in owner.items()}
+    return {
+        node: known.get(id(call.module)) or type(call.module).__name__
+        for node, call in owner.items()
+    }
 
 
 def _as_tensor(grad):
@@ -235,16 +237,18 @@ def _step(number, node, grad, grads_in, names):
             continue
         rule = rule_for(node, i)
         g_shape, g_norm = gradient_summary(g)
-        inputs.append({
-            "input": i,
-            "to": target_name(parent, names),
-            "leaf": not parent.is_node,
-            "rule": rule,
-            "shapes": rule_shapes(rule, node, grad, g),
-            "grad": _as_tensor(g),
-            "grad_shape": g_shape,
-            "grad_norm": g_norm,
-        })
+        inputs.append(
+            {
+                "input": i,
+                "to": target_name(parent, names),
+                "leaf": not parent.is_node,
+                "rule": rule,
+                "shapes": rule_shapes(rule, node, grad, g),
+                "grad": _as_tensor(g),
+                "grad_shape": g_shape,
+                "grad_norm": g_norm,
+            }
+        )
     return {
         "step": number,
         "node": node.name(),
@@ -261,11 +265,28 @@ def _step(number, node, grad, grads_in, names):
 def _leaf_step(leaf, grad, names):
     shape, norm = gradient_summary(grad)
     name = leaf_name(leaf, names)
-    entry = {"input": 0, "to": name, "leaf": True, "rule": "grad = 1 (the loss itself)",
-             "shapes": "", "grad": _as_tensor(grad), "grad_shape": shape, "grad_norm": norm}
-    return {"step": 1, "node": "AccumulateGrad", "op": "accumulate", "grad": _as_tensor(grad),
-            "grad_shape": shape, "grad_norm": norm, "rule": entry["rule"], "inputs": [entry],
-            "accumulates": [name], "module": None}
+    entry = {
+        "input": 0,
+        "to": name,
+        "leaf": True,
+        "rule": "grad = 1 (the loss itself)",
+        "shapes": "",
+        "grad": _as_tensor(grad),
+        "grad_shape": shape,
+        "grad_norm": norm,
+    }
+    return {
+        "step": 1,
+        "node": "AccumulateGrad",
+        "op": "accumulate",
+        "grad": _as_tensor(grad),
+        "grad_shape": shape,
+        "grad_norm": norm,
+        "rule": entry["rule"],
+        "inputs": [entry],
+        "accumulates": [name],
+        "module": None,
+    }
 
 
 class Explanation:
@@ -297,8 +318,14 @@ class Explanation:
         for s in self.steps:
             step = {k: v for k, v in s.items() if k != "grad"}
             step["grad_shape"] = _listed(step["grad_shape"])
-            step["inputs"] = [{k: (_listed(v) if k == "grad_shape" else v)
-                               for k, v in entry.items() if k != "grad"} for entry in s["inputs"]]
+            step["inputs"] = [
+                {
+                    k: (_listed(v) if k == "grad_shape" else v)
+                    for k, v in entry.items()
+                    if k != "grad"
+                }
+                for entry in s["inputs"]
+            ]
             plain.append(step)
         return plain
 
@@ -306,15 +333,22 @@ class Explanation:
         return json.dumps(self.to_list(), indent=indent)
 
     def __str__(self):
-        header = (f"Backward pass of a {shape_text(self.loss_shape)} {self.loss_dtype} loss: "
-                  f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}, in the order "
-                  "the engine ran them")
+        header = (
+            f"Backward pass of a {shape_text(self.loss_shape)} {self.loss_dtype} loss: "
+            f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}, in the order "
+            "the engine ran them"
+        )
         with_modules = any(s["module"] for s in self.steps)
-        rows = [("#", "node", "module", "grad arriving", "rule, with this call's shapes",
-                 "passes to")]
+        rows = [
+            ("#", "node", "module", "grad arriving", "rule, with this call's shapes", "passes to")
+        ]
         for s in self.steps:
-            first = (str(s["step"]), s["node"], s["module"] or "",
-                     _shape_norm(s["grad_shape"], s["grad_norm"]))
+            first = (
+                str(s["step"]),
+                s["node"],
+                s["module"] or "",
+                _shape_norm(s["grad_shape"], s["grad_norm"]),
+            )
             if not s["inputs"]:
                 rows.append((*first, s["rule"], "(nothing)"))
             for k, entry in enumerate(s["inputs"]):

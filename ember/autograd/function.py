@@ -5,8 +5,8 @@ so ``ctx.save_for_backward``, ``ctx.saved_tensors`` and ``ctx.needs_input_grad``
 import numpy
 
 from ..tensor import Tensor, wrap
-from .graph import FREED_MESSAGE, Node
 from .grad_mode import STATE, no_grad, set_grad_enabled
+from .graph import FREED_MESSAGE, Node
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "Variable"]
 
@@ -74,8 +74,10 @@ class FunctionCtx(Node):
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):
-                raise TypeError(f"{self.name()}.backward returned a {type(g).__name__} for "
-                                f"input {i}; expected a Tensor or None")
+                raise TypeError(
+                    f"{self.name()}.backward returned a {type(g).__name__} for "
+                    f"input {i}; expected a Tensor or None"
+                )
             expected = self.args[i]
             if g.shape != expected.shape:
                 raise RuntimeError(
@@ -106,8 +108,10 @@ class OutputGrads:
         return OutputGrads(merged)
 
     def expand(self, shapes):
-        return [self.grads.get(i, wrap(numpy.zeros(shape, dtype)) if dtype is not None else None)
-                for i, (shape, dtype) in enumerate(shapes)]
+        return [
+            self.grads.get(i, wrap(numpy.zeros(shape, dtype)) if dtype is not None else None)
+            for i, (shape, dtype) in enumerate(shapes)
+        ]
 
 
 class OutputSelect(Node):
@@ -142,8 +146,9 @@ def _node(cls, parents):
 class _FunctionMeta(type):
     def __init__(cls, name, bases, namespace):
         super().__init__(name, bases, namespace)
-        cls._backward_cls = type(f"{name}Backward", (FunctionCtx,), {"__slots__": (),
-                                                                     "function": cls})
+        cls._backward_cls = type(
+            f"{name}Backward", (FunctionCtx,), {"__slots__": (), "function": cls}
+        )
 
 
 class Function(metaclass=_FunctionMeta):
@@ -161,8 +166,9 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        parents = tuple((a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None
-                        for a in args)
+        parents = tuple(
+            (a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args
+        )
         ctx = _node(cls._backward_cls, parents)
         ctx.__dict__["needs_input_grad"] = tuple(p is not None for p in parents)
         with no_grad():
@@ -177,7 +183,8 @@ class Function(metaclass=_FunctionMeta):
         record = STATE.enabled and any(p is not None for p in parents)
         non_diff = ctx.__dict__.get("_non_differentiable", ())
         ctx.__dict__["_output_shapes"] = [
-            (o.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None) for o in items]
+            (o.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None) for o in items
+        ]
         results = []
         for i, o in enumerate(items):
             if not isinstance(o, Tensor):

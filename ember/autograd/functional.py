@@ -97,19 +97,19 @@ def _prepare_v(v, reference, reference_is_tuple, create_graph, fn_name, none_mes
 
 _STRICT_MESSAGES = {
     "outputs": "Output {i} of the user-provided function does not require gradients. The outputs "
-               "must be computed in a differentiable manner from the input when running in "
-               "strict mode.",
+    "must be computed in a differentiable manner from the input when running in "
+    "strict mode.",
     "grad_inputs": "The gradient with respect to input {i} is independent of the inputs of the "
-                   "user-provided function. This is not allowed in strict mode.",
+    "user-provided function. This is not allowed in strict mode.",
     "jacobian": "While computing the hessian, found that the jacobian of the user-provided "
-                "function with respect to input {i} is independent of the input. This is not "
-                "allowed in strict mode. You should ensure that your function is twice "
-                "differentiable and that the jacobian depends on the inputs (this would be "
-                "violated by a linear function for example).",
+    "function with respect to input {i} is independent of the input. This is not "
+    "allowed in strict mode. You should ensure that your function is twice "
+    "differentiable and that the jacobian depends on the inputs (this would be "
+    "violated by a linear function for example).",
     "hessian": "The hessian of the user-provided function with respect to input {i} is "
-               "independent of the input. This is not allowed in strict mode. You should ensure "
-               "that your function is thrice differentiable and that the hessian depends on the "
-               "inputs.",
+    "independent of the input. This is not allowed in strict mode. You should ensure "
+    "that your function is thrice differentiable and that the hessian depends on the "
+    "inputs.",
 }
 
 
@@ -134,21 +134,27 @@ def _grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=N
     kept = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
     if not kept:
         return (None,) * len(inputs)
-    return autograd_grad([o for o, _ in kept], inputs, [g for _, g in kept],
-                         retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+    return autograd_grad(
+        [o for o, _ in kept],
+        inputs,
+        [g for _, g in kept],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
 
 
 _ZERO_MESSAGES = {
     "back": "The output of the user-provided function is independent of input {i}. This is not "
-            "allowed in strict mode.",
+    "allowed in strict mode.",
     "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
-                  "grad_outputs when using the double backward trick to compute forward mode "
-                  "gradients. This is not allowed in strict mode.",
+    "grad_outputs when using the double backward trick to compute forward mode "
+    "gradients. This is not allowed in strict mode.",
     "double_back": "The jacobian of the user-provided function is independent of input {i}. This "
-                   "is not allowed in strict mode.",
+    "is not allowed in strict mode.",
     "double_back_trick": "The hessian of the user-provided function is independent of entry {i} "
-                         "in the grad_jacobian. This is not allowed in strict mode as it prevents "
-                         "from using the double backward trick to replace forward mode AD.",
+    "in the grad_jacobian. This is not allowed in strict mode as it prevents "
+    "from using the double backward trick to replace forward mode AD.",
 }
 
 
@@ -195,16 +201,25 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
         inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
         outputs_tuple, outputs = _as_tuple(
-            func(*inputs), "outputs of the user-provided function", "vjp")
+            func(*inputs), "outputs of the user-provided function", "vjp"
+        )
         _check_requires_grad(outputs, "outputs", strict)
-        v = _prepare_v(v, outputs, outputs_tuple, create_graph, "vjp",
-                       "The vector v can only be None if the user-provided function returns a "
-                       "single Tensor with a single element.")
+        v = _prepare_v(
+            v,
+            outputs,
+            outputs_tuple,
+            create_graph,
+            "vjp",
+            "The vector v can only be None if the user-provided function returns a "
+            "single Tensor with a single element.",
+        )
     with set_grad_enabled(create_graph or is_grad_enabled()):
         grads = _grad(outputs, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grads, inputs, strict, create_graph, "back")
-    return (_untuple(_finished(outputs, create_graph), outputs_tuple),
-            _untuple(_finished(result, create_graph), inputs_tuple))
+    return (
+        _untuple(_finished(outputs, create_graph), outputs_tuple),
+        _untuple(_finished(result, create_graph), inputs_tuple),
+    )
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -213,11 +228,18 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "jvp",
-                       "The vector v can only be None if the input to the user-provided function "
-                       "is a single Tensor with a single element.")
+        v = _prepare_v(
+            v,
+            inputs,
+            inputs_tuple,
+            create_graph,
+            "jvp",
+            "The vector v can only be None if the input to the user-provided function "
+            "is a single Tensor with a single element.",
+        )
         outputs_tuple, outputs = _as_tuple(
-            func(*inputs), "outputs of the user-provided function", "jvp")
+            func(*inputs), "outputs of the user-provided function", "jvp"
+        )
         _check_requires_grad(outputs, "outputs", strict)
         # J^T u is linear in u, so u's value never matters: zeros keep NaN and inf out.
         symbolic = tuple(_zeros_like(out).requires_grad_() for out in outputs)
@@ -226,12 +248,15 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with set_grad_enabled(create_graph or is_grad_enabled()):
         grads = _grad(grad_inputs, symbolic, v, create_graph=create_graph)
         result = _fill_in_zeros(grads, outputs, strict, create_graph, "back_trick")
-    return (_untuple(_finished(outputs, create_graph), outputs_tuple),
-            _untuple(_finished(result, create_graph), outputs_tuple))
+    return (
+        _untuple(_finished(outputs, create_graph), outputs_tuple),
+        _untuple(_finished(result, create_graph), outputs_tuple),
+    )
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+def jacobian(
+    func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
+):
     """The Jacobian of ``func`` at ``inputs``: for output ``i`` and input ``j``, a tensor of shape
     ``output_i.shape + input_j.shape``; a tensor, a tuple, or a tuple of tuples, as in PyTorch.
 
@@ -258,10 +283,12 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
         outputs_tuple, outputs = _as_tuple(
-            func(*inputs), "outputs of the user-provided function", "jacobian")
+            func(*inputs), "outputs of the user-provided function", "jacobian"
+        )
         _check_requires_grad(outputs, "outputs", strict)
-        result = tuple(_jacobian_of(i, out, inputs, create_graph, strict)
-                       for i, out in enumerate(outputs))
+        result = tuple(
+            _jacobian_of(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs)
+        )
     return _untuple(_finished(result, create_graph), (outputs_tuple, inputs_tuple))
 
 
@@ -300,14 +327,22 @@ def _jacobian_of(index, out, inputs, create_graph, strict):
     return tuple(result)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
     """The Hessian of a scalar ``func``: the Jacobian of its gradient. For a tuple of inputs,
     ``H[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``."""
     inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
-        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode", got '
-                         f"{outer_jacobian_strategy!r}.")
+        raise ValueError(
+            'Expected strategy to be either "forward-mode" or "reverse-mode", got '
+            f"{outer_jacobian_strategy!r}."
+        )
 
     def scalar_func(*args):
         out = func(*args)
@@ -321,31 +356,41 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         _check_requires_grad(jac, "jacobian", strict)
         return jac
 
-    result = jacobian(gradient, inputs, create_graph=create_graph, strict=strict,
-                      vectorize=vectorize, strategy=outer_jacobian_strategy)
+    result = jacobian(
+        gradient,
+        inputs,
+        create_graph=create_graph,
+        strict=strict,
+        vectorize=vectorize,
+        strategy=outer_jacobian_strategy,
+    )
     return _untuple(result, (inputs_tuple, inputs_tuple))
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)`` for a scalar ``func``: the gradient of ``v . grad(func)``."""
     with enable_grad():
-        inputs_tuple, inputs, v, outputs = _second_order_setup(func, inputs, v, create_graph,
-                                                               strict, "vhp")
+        inputs_tuple, inputs, v, outputs = _second_order_setup(
+            func, inputs, v, create_graph, strict, "vhp"
+        )
         jac = _grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
     with set_grad_enabled(create_graph or is_grad_enabled()):
         grads = _grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back")
-    return (_finished(outputs, create_graph)[0],
-            _untuple(_finished(result, create_graph), inputs_tuple))
+    return (
+        _finished(outputs, create_graph)[0],
+        _untuple(_finished(result, create_graph), inputs_tuple),
+    )
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), H v)`` for a scalar ``func``, by the double-backward trick applied to the
     gradient (equal to ``vhp`` when the Hessian is symmetric, which it is for smooth functions)."""
     with enable_grad():
-        inputs_tuple, inputs, v, outputs = _second_order_setup(func, inputs, v, create_graph,
-                                                               strict, "hvp")
+        inputs_tuple, inputs, v, outputs = _second_order_setup(
+            func, inputs, v, create_graph, strict, "hvp"
+        )
         jac = _grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
         symbolic = tuple(_zeros_like(t).requires_grad_() for t in inputs)
@@ -354,18 +399,27 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     with set_grad_enabled(create_graph or is_grad_enabled()):
         grads = _grad(double_back, symbolic, v, create_graph=create_graph)
         result = _fill_in_zeros(grads, inputs, strict, create_graph, "double_back_trick")
-    return (_finished(outputs, create_graph)[0],
-            _untuple(_finished(result, create_graph), inputs_tuple))
+    return (
+        _finished(outputs, create_graph)[0],
+        _untuple(_finished(result, create_graph), inputs_tuple),
+    )
 
 
 def _second_order_setup(func, inputs, v, create_graph, strict, fn_name):
     inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
     inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
-    v = _prepare_v(v, inputs, inputs_tuple, create_graph, fn_name,
-                   "The vector v can only be None if the input to the user-provided function is "
-                   "a single Tensor with a single element.")
+    v = _prepare_v(
+        v,
+        inputs,
+        inputs_tuple,
+        create_graph,
+        fn_name,
+        "The vector v can only be None if the input to the user-provided function is "
+        "a single Tensor with a single element.",
+    )
     outputs_tuple, outputs = _as_tuple(
-        func(*inputs), "outputs of the user-provided function", fn_name)
+        func(*inputs), "outputs of the user-provided function", fn_name
+    )
     _check_requires_grad(outputs, "outputs", strict)
     _single_scalar_output(outputs, outputs_tuple, fn_name)
     return inputs_tuple, inputs, v, outputs

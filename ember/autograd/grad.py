@@ -9,8 +9,17 @@ from .engine import run_backward
 __all__ = ["grad", "backward"]
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """``sum_k grad_outputs[k] * d outputs[k] / d inputs[i]`` for each input, as a tuple."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
@@ -36,8 +45,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         capture[t._grad_fn or t] = None
-    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                 capture=capture)
+    run_backward(
+        roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=capture
+    )
     results = []
     for t in inputs:
         g = capture[t._grad_fn or t]

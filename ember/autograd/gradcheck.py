@@ -7,8 +7,13 @@ import numpy
 from ..tensor import Tensor, wrap
 from .grad import grad as autograd_grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian",
-           "analytical_jacobian"]
+__all__ = [
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "numerical_jacobian",
+    "analytical_jacobian",
+]
 
 
 class GradcheckError(RuntimeError):
@@ -39,11 +44,13 @@ def numerical_jacobian(func, inputs, eps=1e-6):
         for j in range(flat.size):
             original = flat[j].item()
             flat[j] = original + eps
-            plus = [o._data.astype(numpy.float64).reshape(-1).copy()
-                    for o in _outputs(func, inputs)]
+            plus = [
+                o._data.astype(numpy.float64).reshape(-1).copy() for o in _outputs(func, inputs)
+            ]
             flat[j] = original - eps
-            minus = [o._data.astype(numpy.float64).reshape(-1).copy()
-                     for o in _outputs(func, inputs)]
+            minus = [
+                o._data.astype(numpy.float64).reshape(-1).copy() for o in _outputs(func, inputs)
+            ]
             flat[j] = original
             for k in range(len(outs)):
                 per_output[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -62,22 +69,36 @@ def analytical_jacobian(func, inputs):
         for i in range(out.numel()):
             seed = numpy.zeros(out.numel(), out._data.dtype)
             seed[i] = 1
-            grads = autograd_grad(out, wrt, wrap(seed.reshape(out.shape)), retain_graph=True,
-                                  allow_unused=True)
+            grads = autograd_grad(
+                out, wrt, wrap(seed.reshape(out.shape)), retain_graph=True, allow_unused=True
+            )
             for w, g in enumerate(grads):
                 if g is not None:
                     jac[w][k][i, :] = g._data.astype(numpy.float64).reshape(-1)
     return jac
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              check_undefined_grad=True, fast_mode=False, nondet_tol=0.0, **unused):
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    check_undefined_grad=True,
+    fast_mode=False,
+    nondet_tol=0.0,
+    **unused,
+):
     """True when ``func``'s backward matches finite differences on ``inputs``; otherwise raises
     GradcheckError (or returns False with ``raise_exception=False``)."""
     inputs = _as_tuple(inputs)
     if not _differentiable(inputs):
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
-                         "but none of the them have requires_grad=True.")
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, "
+            "but none of the them have requires_grad=True."
+        )
     numerical = numerical_jacobian(func, inputs, eps)
     analytical = analytical_jacobian(func, inputs)
     for w, index in enumerate(_differentiable(inputs)):
@@ -92,16 +113,26 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, **unused):
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    gen_non_contig_grad_outputs=False,
+    raise_exception=True,
+    **unused,
+):
     """gradcheck of the gradient itself: checks second derivatives (``create_graph=True``)."""
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = numpy.random.default_rng(0)
         grad_outputs = tuple(
-            wrap(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_()
-            for o in outs)
+            wrap(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_() for o in outs
+        )
     grad_outputs = _as_tuple(grad_outputs)
     n = len(inputs)
     wrt = _differentiable(inputs)
@@ -109,9 +140,16 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     def first_derivatives(*args):
         xs, gs = args[:n], args[n:]
         ys = [o for o in _outputs(func, xs) if o.requires_grad]
-        grads = autograd_grad(ys, [xs[i] for i in wrt], gs[:len(ys)], create_graph=True,
-                              allow_unused=True)
+        grads = autograd_grad(
+            ys, [xs[i] for i in wrt], gs[: len(ys)], create_graph=True, allow_unused=True
+        )
         return tuple(g for g in grads if g is not None)
 
-    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivatives,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -59,7 +59,8 @@ class Node:
         return self.hooks
 
     def register_hook(self, hook):
-        """``hook(grad_inputs, grad_outputs)`` runs after this node (PyTorch's Node.register_hook)."""
+        """``hook(grad_inputs, grad_outputs)`` runs after this node (as PyTorch's
+        ``Node.register_hook``)."""
         hooks = self.node_hooks().post
         hooks.append(hook)
         return _NodeHookHandle(hooks, hook)
@@ -83,7 +84,8 @@ class Node:
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [ember.{arg.dtype} {list(arg.shape)}], which is {what} "
                     f"saved by {self.name()}, is at version {counter[0]}; expected version "
-                    f"{version} instead. Hint: the backward of {self.name()} needs that value as it "
+                    f"{version} instead. Hint: the backward of {self.name()} needs that value "
+                    "as it "
                     "was in forward; compute on a copy (.clone()) or make the change out of place."
                 )
 
@@ -102,8 +104,12 @@ class Node:
         if create_graph:  # saved arrays become tensors on the graph, so the VJP records too
             xp = self.tensor_xp
             # Constant arrays too: a VJP mixes them with tensors (a @ b where a needs no grad).
-            args = [(self.wrap(a) if isinstance(a, numpy.ndarray) else a) if p is None else
-                    (p if not p.is_node else self.wrap(a, p)) for a, p in zip(args, self.next)]
+            args = [
+                (self.wrap(a) if isinstance(a, numpy.ndarray) else a)
+                if p is None
+                else (p if not p.is_node else self.wrap(a, p))
+                for a, p in zip(args, self.next)
+            ]
             if out is not None:
                 out = self.wrap(out, self)
         else:

@@ -24,7 +24,9 @@ class device:
             type, _, number = type.partition(":")
             index = int(number)
         if type not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
         self.type = type
         self.index = index if type == "cuda" else None
 
@@ -40,8 +42,10 @@ class device:
         return hash((self.type, self.index or 0))
 
     def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else (
-            f"device(type='{self.type}', index={self.index})"
+        return (
+            f"device(type='{self.type}')"
+            if self.index is None
+            else (f"device(type='{self.type}', index={self.index})")
         )
 
     def __str__(self):
@@ -56,7 +60,8 @@ def _cupy():
         import cupy
     except ImportError as error:  # the GPU backend is an optional extra
         raise RuntimeError(
-            "CUDA tensors need CuPy: install ember[gpu] (pip install cupy-cuda12x) on a machine with a GPU"
+            "CUDA tensors need CuPy: install ember[gpu] (pip install cupy-cuda12x) on a "
+            "machine with a GPU"
         ) from error
     return cupy
 

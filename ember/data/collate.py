@@ -43,8 +43,10 @@ def default_collate(batch):
     if isinstance(elem, numpy.ndarray):
         shapes = {a.shape for a in batch}
         if len(shapes) > 1:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{sorted(list(s) for s in shapes)} among the batch's arrays")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{sorted(list(s) for s in shapes)} among the batch's arrays"
+            )
         return wrap(_numeric_array(numpy.stack(batch), _ERROR))
     if isinstance(elem, (numpy.bool_, numpy.number, numpy.object_)):
         return wrap(_numeric_array(numpy.array(batch), _ERROR))
@@ -60,8 +62,9 @@ def default_collate(batch):
             values = []
             for i, sample in enumerate(batch):
                 if key not in sample:
-                    raise KeyError(f"default_collate: sample {i} has no key {key!r} "
-                                   "(sample 0 has it)")
+                    raise KeyError(
+                        f"default_collate: sample {i} has no key {key!r} (sample 0 has it)"
+                    )
                 values.append(sample[key])
             collated[key] = default_collate(values)
         return _rebuild_mapping(elem, collated)
@@ -71,8 +74,10 @@ def default_collate(batch):
         size = len(elem)
         for i, sample in enumerate(batch):
             if len(sample) != size:
-                raise RuntimeError(f"each element in list of batch should be of equal size "
-                                   f"(sample 0 has {size}, sample {i} has {len(sample)})")
+                raise RuntimeError(
+                    f"each element in list of batch should be of equal size "
+                    f"(sample 0 has {size}, sample {i} has {len(sample)})"
+                )
         fields = [default_collate(list(field)) for field in zip(*batch)]
         return fields if isinstance(elem, tuple) else _rebuild_sequence(elem, fields)
     raise TypeError(_ERROR.format(type(elem)))

@@ -33,7 +33,8 @@ class TensorDataset(Dataset):
         for i, t in enumerate(tensors):
             if not isinstance(t, Tensor):
                 raise TypeError(
-                    f"TensorDataset: argument {i} is a {type(t).__name__}, not a Tensor")
+                    f"TensorDataset: argument {i} is a {type(t).__name__}, not a Tensor"
+                )
             if t.ndim == 0:
                 raise ValueError(f"TensorDataset: tensor {i} is 0-dimensional (it has no samples)")
         sizes = [t.shape[0] for t in tensors]
@@ -125,15 +126,23 @@ def random_split(dataset, lengths, generator=default_generator):
             counts[i % len(counts)] += 1
         for i, count in enumerate(counts):
             if count == 0:
-                warnings.warn(f"Length of split at index {i} is 0. "
-                              "This might result in an empty dataset.", stacklevel=2)
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
+                )
         lengths = counts
     if any(not isinstance(length, int) or length < 0 for length in lengths):
-        raise ValueError(f"random_split: lengths must be non-negative integers or fractions "
-                         f"summing to 1, got {lengths}")
+        raise ValueError(
+            f"random_split: lengths must be non-negative integers or fractions "
+            f"summing to 1, got {lengths}"
+        )
     if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
-                         f"({sum(lengths)} != {n})")
+        raise ValueError(
+            f"Sum of input lengths does not equal the length of the input dataset! "
+            f"({sum(lengths)} != {n})"
+        )
     indices = randperm(n, generator=generator).tolist()
-    return [Subset(dataset, indices[end - length:end])
-            for end, length in zip(itertools.accumulate(lengths), lengths)]
+    return [
+        Subset(dataset, indices[end - length : end])
+        for end, length in zip(itertools.accumulate(lengths), lengths)
+    ]

@@ -8,8 +8,14 @@ import numpy
 
 from ..random import default_generator
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+__all__ = [
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+]
 
 
 def _rng(generator):
@@ -100,13 +106,21 @@ class WeightedRandomSampler(Sampler):
         _check_positive("num_samples", num_samples)
         _check_flag("replacement", replacement)
         weights = numpy.asarray(weights, dtype=numpy.float64)
-        if weights.ndim != 1 or not numpy.isfinite(weights).all() or (weights < 0).any() \
-                or weights.sum() <= 0:
-            raise ValueError("weights should be a 1-d sequence of non-negative finite numbers "
-                             f"with a positive sum, got {weights!r}")
+        if (
+            weights.ndim != 1
+            or not numpy.isfinite(weights).all()
+            or (weights < 0).any()
+            or weights.sum() <= 0
+        ):
+            raise ValueError(
+                "weights should be a 1-d sequence of non-negative finite numbers "
+                f"with a positive sum, got {weights!r}"
+            )
         if not replacement and num_samples > numpy.count_nonzero(weights):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               f"replacement ({num_samples} > {numpy.count_nonzero(weights)})")
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without "
+                f"replacement ({num_samples} > {numpy.count_nonzero(weights)})"
+            )
         self.weights = weights
         self.num_samples = num_samples
         self.replacement = replacement

@@ -86,7 +86,8 @@ class BackwardHooks:
                 if len(replaced) != len(grad_input):
                     raise RuntimeError(
                         f"backward hook of {type(module).__name__} returned {len(replaced)} "
-                        f"gradients; expected {len(grad_input)} (one per input)")
+                        f"gradients; expected {len(grad_input)} (one per input)"
+                    )
                 grad_input = replaced
         return grad_input
 

@@ -117,8 +117,9 @@ def op_vjp(op, args, grad, index=0, out=None):
     return result
 
 
-class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys",
-                                                                     "unexpected_keys"])):
+class _IncompatibleKeys(
+    collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
@@ -135,15 +136,28 @@ class Module:
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments: "
-                            f"{args or ''} {kwargs or ''}".rstrip())
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected arguments: "
+                f"{args or ''} {kwargs or ''}".rstrip()
+            )
         empty = numpy.empty(0, dtype=numpy.float32)
         self.__dict__.update(
-            training=True, _parameters=_Registry(), _buffers=_Registry(),
-            _non_persistent_buffers=set(), _modules=_Registry(), _param_cache=None,
-            _forward_pre_hooks=[], _forward_hooks=[], _backward_pre_hooks=[],
-            _backward_hooks=[], _has_hooks=False, _seen=None, _flat=None,
-            output=wrap(empty), gradInput=wrap(empty.copy()))
+            training=True,
+            _parameters=_Registry(),
+            _buffers=_Registry(),
+            _non_persistent_buffers=set(),
+            _modules=_Registry(),
+            _param_cache=None,
+            _forward_pre_hooks=[],
+            _forward_hooks=[],
+            _backward_pre_hooks=[],
+            _backward_hooks=[],
+            _has_hooks=False,
+            _seen=None,
+            _flat=None,
+            output=wrap(empty),
+            gradInput=wrap(empty.copy()),
+        )
 
     # ----- PyTorch: forward ---------------------------------------------------------------------
 
@@ -159,14 +173,17 @@ class Module:
                 if name not in own:
                     setattr(cls, name, default)
         # Whether backward may get both gradients from one autograd pass (see backward).
-        cls._derived_protocol = (cls.updateGradInput is Module.updateGradInput
-                                 and cls.accGradParameters is Module.accGradParameters)
+        cls._derived_protocol = (
+            cls.updateGradInput is Module.updateGradInput
+            and cls.accGradParameters is Module.accGradParameters
+        )
 
     def forward(self, *args, **kwargs):
         """What the module computes. Define it (PyTorch style), or define ``updateOutput``
         (Torch7 style), which then is ``forward`` too, as in Torch7."""
         raise NotImplementedError(
-            f'Module [{type(self).__name__}] is missing the required "forward" function')
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         if self._has_hooks:
@@ -204,13 +221,16 @@ class Module:
         self._check_name(name, "parameter", parameters)
         if param is not None:
             if not isinstance(param, Parameter):
-                raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter "
-                                f"'{name}' (ember.nn.Parameter or None required)")
+                raise TypeError(
+                    f"cannot assign '{_type_name(param)}' object to parameter "
+                    f"'{name}' (ember.nn.Parameter or None required)"
+                )
             if param._grad_fn is not None:
                 raise ValueError(
                     f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must "
                     f"be created explicitly. To express '{name}' as a function of another Tensor, "
-                    "compute the value in the forward() method.")
+                    "compute the value in the forward() method."
+                )
         self._forget(name, keep="_parameters")
         parameters[name] = param
         self.__dict__[name] = param  # also a plain attribute: read at plain-attribute speed
@@ -223,8 +243,10 @@ class Module:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_name(name, "buffer", buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
-                            "(ember.Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
+                "(ember.Tensor or None required)"
+            )
         self._forget(name, keep="_buffers")
         buffers[name] = tensor
         if persistent:
@@ -282,8 +304,10 @@ class Module:
             self.register_parameter(name, value)
         elif parameters is not None and name in parameters:
             if value is not None:
-                raise TypeError(f"cannot assign '{_type_name(value)}' as parameter '{name}' "
-                                "(ember.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_type_name(value)}' as parameter '{name}' "
+                    "(ember.nn.Parameter or None expected)"
+                )
             self.register_parameter(name, None)
         elif isinstance(value, Module):
             if modules is None:
@@ -292,13 +316,17 @@ class Module:
             self.add_module(name, value)
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
-                                "(ember.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_type_name(value)}' as child module '{name}' "
+                    "(ember.nn.Module or None expected)"
+                )
             modules[name] = d[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "
-                                "(ember.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_type_name(value)}' as buffer '{name}' "
+                    "(ember.Tensor or None expected)"
+                )
             buffers[name] = d[name] = value
         elif parameters is not None and self._grad_of(name) is not None:
             self._grad_of(name).grad = value  # gradWeight = g sets weight.grad
@@ -352,8 +380,9 @@ class Module:
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                                remove_duplicate)
+                yield from module.named_modules(
+                    memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+                )
 
     def modules(self):
         for _, module in self.named_modules():
@@ -393,8 +422,11 @@ class Module:
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                   if recurse else [(prefix, self)])
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_prefix, module in modules:
             for name, value in module.__dict__[registry].items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -491,8 +523,10 @@ class Module:
         if dtype is not None:
             dtype = as_dtype(dtype)
             if not dtype.is_floating_point:
-                raise TypeError("nn.Module.to only accepts floating point dtypes, but got "
-                                f"desired dtype={dtype}")
+                raise TypeError(
+                    "nn.Module.to only accepts floating point dtypes, but got "
+                    f"desired dtype={dtype}"
+                )
 
         def convert(array):
             if dtype is not None and array.dtype.kind == "f":
@@ -541,8 +575,9 @@ class Module:
                 destination[prefix + name] = buffer if keep_vars else buffer.detach()
         for name, module in self._modules.items():
             if module is not None:
-                module.state_dict(destination=destination, prefix=f"{prefix}{name}.",
-                                  keep_vars=keep_vars)
+                module.state_dict(
+                    destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars
+                )
         return destination
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
@@ -561,9 +596,11 @@ class Module:
             value = state_dict[key]
             array = value._data if isinstance(value, Tensor) else numpy.asarray(value)
             if tuple(array.shape) != tuple(target._data.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{Size(array.shape)} from checkpoint, the shape in current model "
-                              f"is {Size(target._data.shape)}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape "
+                    f"{Size(array.shape)} from checkpoint, the shape in current model "
+                    f"is {Size(target._data.shape)}."
+                )
             else:
                 loads.append((target, array))
         if strict:
@@ -572,8 +609,10 @@ class Module:
             if missing:
                 errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}. ")
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
         for target, array in loads:
             if assign:
                 target._data = array
@@ -591,8 +630,12 @@ class Module:
         return RemovableHandle(self, hooks, entry)
 
     def _refresh_hooks(self):
-        self._has_hooks = bool(self._forward_pre_hooks or self._forward_hooks
-                               or self._backward_pre_hooks or self._backward_hooks)
+        self._has_hooks = bool(
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_pre_hooks
+            or self._backward_hooks
+        )
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args)`` before forward; a returned value replaces ``args``."""
@@ -624,13 +667,17 @@ class Module:
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): {_indent(repr(module), 2)}"
-                       for name, module in self._modules.items()]
+        child_lines = [
+            f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()
+        ]
         lines = extra_lines + child_lines
         body = ""
         if lines:
-            body = extra_lines[0] if len(extra_lines) == 1 and not child_lines else (
-                "\n  " + "\n  ".join(lines) + "\n")
+            body = (
+                extra_lines[0]
+                if len(extra_lines) == 1 and not child_lines
+                else ("\n  " + "\n  ".join(lines) + "\n")
+            )
         return f"{self._get_name()}({body})"
 
     # ----- Torch7: the layer protocol -----------------------------------------------------------
@@ -698,8 +745,10 @@ class Module:
             return wrap(numpy.empty(0, numpy.float32)), wrap(numpy.empty(0, numpy.float32))
         dtypes = {p._data.dtype for p in params}
         if len(dtypes) > 1:
-            raise TypeError("getParameters: all parameters must have one dtype to share a flat "
-                            f"buffer, got {sorted(str(d) for d in dtypes)}")
+            raise TypeError(
+                "getParameters: all parameters must have one dtype to share a flat "
+                f"buffer, got {sorted(str(d) for d in dtypes)}"
+            )
         dtype = dtypes.pop()
         total = sum(p._data.size for p in params)
         flat_params = wrap(numpy.empty(total, dtype))
@@ -707,12 +756,12 @@ class Module:
         offset = 0
         for p in params:
             n, shape = p._data.size, p._data.shape
-            flat_params._data[offset:offset + n] = p._data.reshape(-1)
-            p._data = flat_params._data[offset:offset + n].reshape(shape)
+            flat_params._data[offset : offset + n] = p._data.reshape(-1)
+            p._data = flat_params._data[offset : offset + n].reshape(shape)
             p._vc = flat_params._vc  # views share their base's version counter
             if p._grad is not None:
-                flat_grads._data[offset:offset + n] = p._grad._data.reshape(-1)
-            p._grad = wrap(flat_grads._data[offset:offset + n].reshape(shape))
+                flat_grads._data[offset : offset + n] = p._grad._data.reshape(-1)
+            p._grad = wrap(flat_grads._data[offset : offset + n].reshape(shape))
             p._grad._vc = flat_grads._vc
             offset += n
         self._flat = (params, flat_params, flat_grads)
@@ -738,27 +787,34 @@ class Module:
                 f"{type(self).__name__}.{method}: input is not the tensor that the last forward "
                 "saw. The gradients are those of that forward, so pass the same input (or call "
                 "forward(input) again first). A module used twice in one forward keeps only its "
-                "last input: give each use its own module (they may share parameters).")
+                "last input: give each use its own module (they may share parameters)."
+            )
         if seen[1] is not None and seen[1] != input._vc[0]:
             raise RuntimeError(
                 f"{type(self).__name__}.{method}: input was modified in place after forward (its "
                 f"version is {input._vc[0]}, forward saw {seen[1]}); the gradients would not "
-                "match the output. Call forward(input) again first.")
+                "match the output. Call forward(input) again first."
+            )
         return True
 
     def _check_grad_output(self, gradOutput, shape, dtype, method="updateGradInput"):
         """Raise unless ``gradOutput`` is a tensor of the output's shape and dtype."""
         name = type(self).__name__
         if not isinstance(gradOutput, Tensor):
-            raise TypeError(f"{name}.{method}: gradOutput must be a Tensor, got "
-                            f"{type(gradOutput).__name__}")
+            raise TypeError(
+                f"{name}.{method}: gradOutput must be a Tensor, got {type(gradOutput).__name__}"
+            )
         if gradOutput._data.shape != shape:
-            raise RuntimeError(f"{name}.{method}: gradOutput has shape "
-                               f"{list(gradOutput._data.shape)}, but the output has shape "
-                               f"{list(shape)}")
+            raise RuntimeError(
+                f"{name}.{method}: gradOutput has shape "
+                f"{list(gradOutput._data.shape)}, but the output has shape "
+                f"{list(shape)}"
+            )
         if gradOutput._data.dtype != dtype:
-            raise RuntimeError(f"{name}.{method}: gradOutput is {gradOutput.dtype}, but the output "
-                               f"is {from_numpy_dtype(dtype)}")
+            raise RuntimeError(
+                f"{name}.{method}: gradOutput is {gradOutput.dtype}, but the output "
+                f"is {from_numpy_dtype(dtype)}"
+            )
         return gradOutput._data
 
     def _autograd_vjp(self, input, gradOutput, want_input=False, want_params=False):
@@ -769,16 +825,23 @@ class Module:
         and a forward that draws random numbers is an error (it would not draw the same ones)."""
         self._check_input(input)
         tensors = _tensors(input)
-        leaves = [t.detach().requires_grad_() if t.is_floating_point() else t.detach()
-                  for t in tensors]
+        leaves = [
+            t.detach().requires_grad_() if t.is_floating_point() else t.detach() for t in tensors
+        ]
         if isinstance(input, Tensor):
             leaf_input = leaves[0]
         else:
             swap = iter(leaves)
             leaf_input = type(input)(next(swap) if isinstance(v, Tensor) else v for v in input)
         params = [p for p in self.parameters() if p._rg] if want_params else []
-        saved = [(m, dict(m.__dict__), [(b, b._data.copy()) for b in m._buffers.values()
-                                        if b is not None]) for m in self.modules()]
+        saved = [
+            (
+                m,
+                dict(m.__dict__),
+                [(b, b._data.copy()) for b in m._buffers.values() if b is not None],
+            )
+            for m in self.modules()
+        ]
         rng = default_generator.get_state()
         try:
             with enable_grad():
@@ -795,7 +858,8 @@ class Module:
                 f"{type(self).__name__}: the default updateGradInput/accGradParameters rerun "
                 "forward, and this forward draws random numbers (dropout?), so the rerun would not "
                 "match. Drive this module with autograd, call eval(), or implement the protocol "
-                "methods by hand.")
+                "methods by hand."
+            )
         outputs, grad_outputs = [], []
         for out, g in zip(_leaves(output), _leaves(gradOutput)):
             if isinstance(out, Tensor) and out._rg and g is not None:
@@ -809,15 +873,19 @@ class Module:
         if want_input:
             by_leaf = dict(zip(map(id, wanted), grads))
             found = [by_leaf.get(id(leaf)) if leaf._rg else None for leaf in leaves]
-            found = [wrap(numpy.zeros_like(leaf._data)) if g is None and leaf._rg else g
-                     for g, leaf in zip(found, leaves)]
+            found = [
+                wrap(numpy.zeros_like(leaf._data)) if g is None and leaf._rg else g
+                for g, leaf in zip(found, leaves)
+            ]
             grad_input = found[0] if isinstance(input, Tensor) else tuple(found)
-        param_grads = [(p, g._data) for p, g in zip(params, grads[len(wanted):]) if g is not None]
+        param_grads = [(p, g._data) for p, g in zip(params, grads[len(wanted) :]) if g is not None]
         return grad_input, param_grads
 
 
-Module._default_protocol = {name: getattr(Module, name) for name in (
-    "updateOutput", "updateGradInput", "accGradParameters", "backward")}
+Module._default_protocol = {
+    name: getattr(Module, name)
+    for name in ("updateOutput", "updateGradInput", "accGradParameters", "backward")
+}
 
 
 def _leaves(value):
@@ -844,9 +912,13 @@ def _views_intact(params, old_params, flat_params, flat_grads):
     start_p, start_g = _address(base_p), _address(base_g)
     for p in params:
         grad = p._grad
-        if (p._data.base is not base_p or grad is None or grad._data.base is not base_g
-                or _address(p._data) != start_p + offset * base_p.itemsize
-                or _address(grad._data) != start_g + offset * base_g.itemsize):
+        if (
+            p._data.base is not base_p
+            or grad is None
+            or grad._data.base is not base_g
+            or _address(p._data) != start_p + offset * base_p.itemsize
+            or _address(grad._data) != start_g + offset * base_g.itemsize
+        ):
             return False
         offset += p._data.size
     return True
@@ -863,7 +935,8 @@ def _address(array):
 def _type_name(value):
     if isinstance(value, Tensor):
         return "ember." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
-            value.dtype.name, "Tensor")
+            value.dtype.name, "Tensor"
+        )
     return type(value).__name__
 
 

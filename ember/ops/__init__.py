@@ -5,4 +5,14 @@ graph and :mod:`ember.autograd` runs their VJPs backwards."""
 from . import elementwise, index, linalg, reduce, shape, xp_numpy
 from .op import Op, renamed, unbroadcast
 
-__all__ = ["Op", "renamed", "unbroadcast", "elementwise", "index", "linalg", "reduce", "shape", "xp_numpy"]
+__all__ = [
+    "Op",
+    "renamed",
+    "unbroadcast",
+    "elementwise",
+    "index",
+    "linalg",
+    "reduce",
+    "shape",
+    "xp_numpy",
+]

@@ -50,12 +50,22 @@ def _attention_backward(xp, g, q, k, v, bias, keep, scale, out):
     grad_q = xp.matmul(ds, k) * scale
     grad_k = xp.matmul(xp.swapaxes(ds, -1, -2), q) * scale
     grad_bias = None if bias is None else unbroadcast(xp, ds, tuple(bias.shape))
-    return [unbroadcast(xp, grad_q, tuple(q.shape)), unbroadcast(xp, grad_k, tuple(k.shape)),
-            unbroadcast(xp, grad_v, tuple(v.shape)), grad_bias, None, None]
+    return [
+        unbroadcast(xp, grad_q, tuple(q.shape)),
+        unbroadcast(xp, grad_k, tuple(k.shape)),
+        unbroadcast(xp, grad_v, tuple(v.shape)),
+        grad_bias,
+        None,
+        None,
+    ]
 
 
 attention = Op(
-    "ScaledDotProductAttentionBackward0", _attention,
-    rules=("grad_v = p^T @ grad; ds = p * (dp - sum(dp * p)) with dp = grad @ v^T; "
-           "grad_q = ds @ k * scale; grad_k = ds^T @ q * scale; grad_mask = ds",),
-    backward=_attention_backward)
+    "ScaledDotProductAttentionBackward0",
+    _attention,
+    rules=(
+        "grad_v = p^T @ grad; ds = p * (dp - sum(dp * p)) with dp = grad @ v^T; "
+        "grad_q = ds @ k * scale; grad_k = ds^T @ q * scale; grad_mask = ds",
+    ),
+    backward=_attention_backward,
+)

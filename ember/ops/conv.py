@@ -36,8 +36,17 @@ from numpy.lib.stride_tricks import as_strided
 
 from .op import Op
 
-__all__ = ["Geometry", "output_size", "padded", "scratch", "conv", "conv_transpose",
-           "conv_weight", "unfold", "fold"]
+__all__ = [
+    "Geometry",
+    "output_size",
+    "padded",
+    "scratch",
+    "conv",
+    "conv_transpose",
+    "conv_weight",
+    "unfold",
+    "fold",
+]
 
 Geometry = namedtuple("Geometry", ["stride", "padding", "dilation", "groups"])
 Geometry.__doc__ = """How a kernel walks over the input: per spatial dim a stride, a (before, after)
@@ -48,8 +57,9 @@ def output_size(size, kernel, geometry):
     """The spatial size of a convolution's output, per dim."""
     return tuple(
         (n + lo + hi - dl * (k - 1) - 1) // s + 1
-        for n, k, s, (lo, hi), dl in zip(size, kernel, geometry.stride, geometry.padding,
-                                         geometry.dilation)
+        for n, k, s, (lo, hi), dl in zip(
+            size, kernel, geometry.stride, geometry.padding, geometry.dilation
+        )
     )
 
 
@@ -111,12 +121,19 @@ def padded(x, padding, value=0, first=2):
         return x
     lead = (slice(None),) * first
     if any(lo < 0 or hi < 0 for lo, hi in padding):
-        x = x[lead + tuple(slice(max(-lo, 0), n - max(-hi, 0))
-                           for n, (lo, hi) in zip(x.shape[first:], padding))]
+        x = x[
+            lead
+            + tuple(
+                slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape[first:], padding)
+            )
+        ]
         padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
-    spatial = x.shape[first:first + len(padding)]
-    shape = (x.shape[:first] + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding))
-             + x.shape[first + len(padding):])
+    spatial = x.shape[first : first + len(padding)]
+    shape = (
+        x.shape[:first]
+        + tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding))
+        + x.shape[first + len(padding) :]
+    )
     out = numpy.zeros(shape, x.dtype) if value == 0 else numpy.full(shape, value, x.dtype)
     out[lead + tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, padding))] = x
     return out
@@ -129,9 +146,13 @@ def _columns_last(x, kernel, geometry, name="columns"):
     out = output_size(x.shape[2:], kernel, geometry)
     source = padded(_batch_last(x, "input"), geometry.padding, first=1)  # (C, *S, N)
     c, n = source.shape[0], source.shape[-1]
-    spatial = source.strides[1:1 + d]
-    strides = ((source.strides[0],) + tuple(a * dl for a, dl in zip(spatial, geometry.dilation))
-               + tuple(a * s for a, s in zip(spatial, geometry.stride)) + (source.strides[-1],))
+    spatial = source.strides[1 : 1 + d]
+    strides = (
+        (source.strides[0],)
+        + tuple(a * dl for a, dl in zip(spatial, geometry.dilation))
+        + tuple(a * s for a, s in zip(spatial, geometry.stride))
+        + (source.strides[-1],)
+    )
     windows = as_strided(source, (c,) + tuple(kernel) + out + (n,), strides, writeable=False)
     cols = scratch(name, windows.shape, x.dtype)
     numpy.copyto(cols, windows)
@@ -147,8 +168,12 @@ def _add_columns_last(cols, shape, kernel, geometry, out):
     cols = cols.reshape((c,) + tuple(kernel) + tuple(out) + (n,))
     grad = scratch("col2im", (c,) + tuple(shape[2:]) + (n,), cols.dtype)
     grad.fill(0)
-    ranges = [_kept(size, k, o, s, lo, dl) for size, k, o, s, (lo, _), dl in
-              zip(shape[2:], kernel, out, geometry.stride, geometry.padding, geometry.dilation)]
+    ranges = [
+        _kept(size, k, o, s, lo, dl)
+        for size, k, o, s, (lo, _), dl in zip(
+            shape[2:], kernel, out, geometry.stride, geometry.padding, geometry.dilation
+        )
+    ]
     every = (slice(None),)
     for offsets in itertools.product(*ranges):
         target = every + tuple(t for t, _ in offsets)
@@ -168,8 +193,11 @@ def _kept(size, kernel, out, stride, lo, dilation):
         first = max(0, -(-(lo - k * dilation) // stride))  # first output whose input index >= 0
         last = min(out - 1, (size - 1 + lo - k * dilation) // stride)
         start = first * stride + k * dilation - lo
-        target = slice(start, start + (last - first) * stride + 1, stride) if last >= first \
+        target = (
+            slice(start, start + (last - first) * stride + 1, stride)
+            if last >= first
             else slice(0, 0)
+        )
         ranges.append((target, (k, slice(first, last + 1))))
     return ranges
 
@@ -242,24 +270,43 @@ def _conv_vjp_b(xp, g, x, w, b, geometry, out):
     return _sum_bias(xp, g)
 
 
-conv = Op("ConvolutionBackward0", _conv, (_conv_vjp_x, _conv_vjp_w, _conv_vjp_b),
-          ("grad_x = conv_transpose(grad, w)", "grad_w = grad (*) x (correlation with x's windows)",
-           "grad_b = grad summed over batch and positions"))
+conv = Op(
+    "ConvolutionBackward0",
+    _conv,
+    (_conv_vjp_x, _conv_vjp_w, _conv_vjp_b),
+    (
+        "grad_x = conv_transpose(grad, w)",
+        "grad_w = grad (*) x (correlation with x's windows)",
+        "grad_b = grad summed over batch and positions",
+    ),
+)
 
 conv_transpose = Op(
-    "ConvolutionBackward0", _conv_transpose,
-    (lambda xp, g, y, w, b, geometry, shape, out: xp.apply(conv, g, w, None, geometry),
-     lambda xp, g, y, w, b, geometry, shape, out: xp.apply(conv_weight, g, y, geometry, w.shape),
-     lambda xp, g, y, w, b, geometry, shape, out: _sum_bias(xp, g)),
-    ("grad_y = conv(grad, w)", "grad_w = y (*) grad (correlation of grad's windows with y)",
-     "grad_b = grad summed over batch and positions"))
+    "ConvolutionBackward0",
+    _conv_transpose,
+    (
+        lambda xp, g, y, w, b, geometry, shape, out: xp.apply(conv, g, w, None, geometry),
+        lambda xp, g, y, w, b, geometry, shape, out: xp.apply(conv_weight, g, y, geometry, w.shape),
+        lambda xp, g, y, w, b, geometry, shape, out: _sum_bias(xp, g),
+    ),
+    (
+        "grad_y = conv(grad, w)",
+        "grad_w = y (*) grad (correlation of grad's windows with y)",
+        "grad_b = grad summed over batch and positions",
+    ),
+)
 
 conv_weight = Op(
-    "ConvolutionBackwardBackward0", _conv_weight,
-    (lambda xp, g, x, gy, geometry, shape, out:
-     xp.apply(conv_transpose, gy, g, None, geometry, x.shape),
-     lambda xp, g, x, gy, geometry, shape, out: xp.apply(conv, x, g, None, geometry)),
-    ("grad_x = conv_transpose(gy, grad)", "grad_gy = conv(x, grad)"))
+    "ConvolutionBackwardBackward0",
+    _conv_weight,
+    (
+        lambda xp, g, x, gy, geometry, shape, out: xp.apply(
+            conv_transpose, gy, g, None, geometry, x.shape
+        ),
+        lambda xp, g, x, gy, geometry, shape, out: xp.apply(conv, x, g, None, geometry),
+    ),
+    ("grad_x = conv_transpose(gy, grad)", "grad_gy = conv(x, grad)"),
+)
 
 
 # ----- unfold and fold: the columns themselves ---------------------------------------------------
@@ -276,10 +323,17 @@ def _fold(cols, shape, kernel, geometry):
     return _batch_first(_add_columns_last(cols_last, shape, kernel, geometry, out))
 
 
-unfold = Op("Im2ColBackward0", _unfold,
-            (lambda xp, g, x, kernel, geometry, out: xp.apply(fold, g, x.shape, kernel, geometry),),
-            "grad_x = fold(grad): each column's gradient added back where it was read", saves="")
-fold = Op("Col2ImBackward0", _fold,
-          (lambda xp, g, cols, shape, kernel, geometry, out:
-           xp.apply(unfold, g, kernel, geometry),),
-          "grad_cols = unfold(grad)", saves="")
+unfold = Op(
+    "Im2ColBackward0",
+    _unfold,
+    (lambda xp, g, x, kernel, geometry, out: xp.apply(fold, g, x.shape, kernel, geometry),),
+    "grad_x = fold(grad): each column's gradient added back where it was read",
+    saves="",
+)
+fold = Op(
+    "Col2ImBackward0",
+    _fold,
+    (lambda xp, g, cols, shape, kernel, geometry, out: xp.apply(unfold, g, kernel, geometry),),
+    "grad_cols = unfold(grad)",
+    saves="",
+)

@@ -70,11 +70,13 @@ def _clamp_vjp(xp, g, a, lo, hi, out):
 
 
 # name, grad_fn name, forward, VJP, rule, what the VJP reads ("args", "out", or nothing "")
+# fmt: off
 _UNARY = [
     ("neg", "NegBackward0", numpy.negative, lambda xp, g, a, out: -g, "grad_a = -grad", ""),
     ("abs", "AbsBackward0", numpy.abs, lambda xp, g, a, out: g * xp.sign(a),
      "grad_a = grad * sign(a)", "args"),
-    ("exp", "ExpBackward0", numpy.exp, lambda xp, g, a, out: g * out, "grad_a = grad * exp(a)", "out"),
+    ("exp", "ExpBackward0", numpy.exp, lambda xp, g, a, out: g * out,
+     "grad_a = grad * exp(a)", "out"),
     ("log", "LogBackward0", numpy.log, lambda xp, g, a, out: g / a, "grad_a = grad / a", "args"),
     ("log1p", "Log1PBackward0", numpy.log1p, lambda xp, g, a, out: g / (a + 1),
      "grad_a = grad / (1 + a)", "args"),
@@ -107,8 +109,10 @@ _UNARY = [
      lambda xp, g, a, out: g * (xp.sigmoid(a) * (1 + a * (1 - xp.sigmoid(a)))),
      "grad_a = grad * s * (1 + a (1 - s)), s = sigmoid(a)", "args"),
 ]
+# fmt: on
 
 # Elementwise ops with constant parameters after the tensor argument.
+# fmt: off
 _PARAMETRIC = [
     ("pow_scalar", "PowBackward0", numpy.power,
      lambda xp, g, a, e, out: g * e * a ** (e - 1) if e != 0 else xp.zeros_like(g),
@@ -129,6 +133,7 @@ _PARAMETRIC = [
          a * beta > threshold, g, g * xp.sigmoid(a * beta)),
      "grad_a = grad * sigmoid(beta * a)", "args"),
 ]
+# fmt: on
 
 
 def _maximum_vjp(xp, g, a, b, out):
@@ -151,6 +156,7 @@ def _remainder_vjp_b(xp, g, a, b, out):
 
 
 # name, grad_fn name, forward, (VJP for a, VJP for b), (rule for a, rule for b), what VJPs read
+# fmt: off
 _BINARY = [
     ("add", "AddBackward0", numpy.add,
      (lambda xp, g, a, b, out: g, lambda xp, g, a, b, out: g),
@@ -183,6 +189,7 @@ _BINARY = [
       lambda xp, g, a, b, out: -g * a / (a * a + b * b)),
      ("grad_a = grad * b / (a^2 + b^2)", "grad_b = -grad * a / (a^2 + b^2)"), "args"),
 ]
+# fmt: on
 
 
 def _where_forward(condition, a, b):
@@ -192,9 +199,11 @@ def _where_forward(condition, a, b):
 where = Op(
     "WhereBackward0",
     _where_forward,
-    (None,
-     lambda xp, g, c, a, b, out: xp.where(c, g, 0),
-     lambda xp, g, c, a, b, out: xp.where(c, 0, g)),
+    (
+        None,
+        lambda xp, g, c, a, b, out: xp.where(c, g, 0),
+        lambda xp, g, c, a, b, out: xp.where(c, 0, g),
+    ),
     (None, "grad_a = grad where condition, else 0", "grad_b = grad where not condition, else 0"),
     broadcasts=True,
 )

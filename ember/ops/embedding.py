@@ -30,6 +30,10 @@ def _embedding_vjp(xp, g, weight, indices, padding_idx, scale_grad_by_freq, out)
     return xp.index_add_along(tuple(weight.shape), 0, rows, g, g.dtype)
 
 
-embedding = Op("EmbeddingBackward0", _embedding, (_embedding_vjp,),
-               "grad_weight = grad rows added into the rows that were read (none to padding_idx)",
-               saves="")
+embedding = Op(
+    "EmbeddingBackward0",
+    _embedding,
+    (_embedding_vjp,),
+    "grad_weight = grad rows added into the rows that were read (none to padding_idx)",
+    saves="",
+)

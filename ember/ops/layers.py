@@ -43,8 +43,11 @@ def _vjp_bias(xp, g, x, weight, bias, out):
     return xp.sum(xp.reshape(g, (-1, weight.shape[0])), axis=0)
 
 
-_RULES = ("grad_input = grad @ W", "grad_weight = grad^T @ input",
-          "grad_bias = grad summed over the batch")
+_RULES = (
+    "grad_input = grad @ W",
+    "grad_weight = grad^T @ input",
+    "grad_bias = grad summed over the batch",
+)
 
 # PyTorch records a 2-D linear as AddmmBackward0 (MmBackward0 without a bias): the same names here.
 linear = Op("AddmmBackward0", _linear, (_vjp_input, _vjp_weight, _vjp_bias), _RULES)

@@ -1,6 +1,7 @@
 """Matrix products: matmul (and its 2-D/batched/vector spellings), addmm/addmv/addr, outer, einsum.
 
-For ``out = a @ b`` the chain rule gives ``grad_a = grad @ b^T`` and ``grad_b = a^T @ grad`` (seed 002's
+For ``out = a @ b`` the chain rule gives ``grad_a = grad @ b^T`` and ``grad_b = a^T @ grad``
+(seed 002's
 ``inp.g = out.g @ w.t()``). Vectors are treated as a row (for ``a``) or a column (for ``b``), and
 batch dimensions that were broadcast are summed back.
 """
@@ -26,14 +27,19 @@ def _matmul_vjp_b(xp, g, a, b, out):
             return g * a
         return unbroadcast(xp, xp.expand_dims(a, -1) * xp.expand_dims(g, -2), b.shape)
     if b.ndim == 1:  # b is a column vector: (..., m, k) @ (k, 1)
-        return unbroadcast(xp, xp.sum(xp.swapaxes(a, -1, -2) * xp.expand_dims(g, -2), axis=-1),
-                           b.shape)
+        return unbroadcast(
+            xp, xp.sum(xp.swapaxes(a, -1, -2) * xp.expand_dims(g, -2), axis=-1), b.shape
+        )
     return unbroadcast(xp, xp.matmul(xp.swapaxes(a, -1, -2), g), b.shape)
 
 
 def _product(name):
-    return Op(name, numpy.matmul, (_matmul_vjp_a, _matmul_vjp_b),
-              ("grad_a = grad @ b^T", "grad_b = a^T @ grad"))
+    return Op(
+        name,
+        numpy.matmul,
+        (_matmul_vjp_a, _matmul_vjp_b),
+        ("grad_a = grad @ b^T", "grad_b = a^T @ grad"),
+    )
 
 
 matmul = _product("MatmulBackward0")
@@ -68,8 +74,12 @@ def _c_vjp(xp, g, c, a, b, beta, alpha, out):
 
 def _add_product(name):
     # out = beta * c + alpha * (a @ b): addmm (matrices), addmv (matrix @ vector).
-    return Op(name, _addmm, (_c_vjp, _scaled(_matmul_vjp_a, 4), _scaled(_matmul_vjp_b, 4)),
-              ("grad_c = beta * grad", "grad_a = alpha * grad @ b^T", "grad_b = alpha * a^T @ grad"))
+    return Op(
+        name,
+        _addmm,
+        (_c_vjp, _scaled(_matmul_vjp_a, 4), _scaled(_matmul_vjp_b, 4)),
+        ("grad_c = beta * grad", "grad_a = alpha * grad @ b^T", "grad_b = alpha * a^T @ grad"),
+    )
 
 
 addmm = _add_product("AddmmBackward0")
@@ -84,8 +94,12 @@ def _outer_vjp_b(xp, g, a, b, out):
     return xp.matmul(a, g)
 
 
-outer = Op("OuterBackward0", numpy.outer, (_outer_vjp_a, _outer_vjp_b),
-           ("grad_a = grad @ b", "grad_b = a @ grad"))
+outer = Op(
+    "OuterBackward0",
+    numpy.outer,
+    (_outer_vjp_a, _outer_vjp_b),
+    ("grad_a = grad @ b", "grad_b = a @ grad"),
+)
 
 
 def _addr(c, a, b, beta, alpha):
@@ -105,8 +119,12 @@ def _addr_vjp(vjp):
     return scaled
 
 
-addr = Op("AddrBackward0", _addr, (_c_vjp, _addr_vjp(_outer_vjp_a), _addr_vjp(_outer_vjp_b)),
-          ("grad_c = beta * grad", "grad_a = alpha * grad @ b", "grad_b = alpha * a @ grad"))
+addr = Op(
+    "AddrBackward0",
+    _addr,
+    (_c_vjp, _addr_vjp(_outer_vjp_a), _addr_vjp(_outer_vjp_b)),
+    ("grad_c = beta * grad", "grad_a = alpha * grad @ b", "grad_b = alpha * a @ grad"),
+)
 
 
 def _einsum_forward(equation, *operands):
@@ -121,9 +139,12 @@ def _einsum_backward(xp, g, equation, *args):
     *operands, _out = args
     subscripts, output, sizes = _explicit_subscripts(equation, [o.shape for o in operands])
     # Ellipsis dims may broadcast (size 1 against n): work at full size, sum back at the end.
-    full = [o if tuple(sizes[c] for c in s) == o.shape else
-            xp.broadcast_to(o, tuple(sizes[c] for c in s))
-            for s, o in zip(subscripts, operands)]
+    full = [
+        o
+        if tuple(sizes[c] for c in s) == o.shape
+        else xp.broadcast_to(o, tuple(sizes[c] for c in s))
+        for s, o in zip(subscripts, operands)
+    ]
     grads = [None]
     for i, (subs, operand) in enumerate(zip(subscripts, operands)):
         others = [s for j, s in enumerate(subscripts) if j != i]
@@ -148,11 +169,14 @@ def _explicit_subscripts(equation, shapes):
     inputs, output = equation.replace(" ", "").split("->")
     subscripts = inputs.split(",")
     spare = [c for c in _LETTERS if c not in equation]
-    width = max((len(shape) - len(s) + 3 for s, shape in zip(subscripts, shapes) if "..." in s),
-                default=0)
+    width = max(
+        (len(shape) - len(s) + 3 for s, shape in zip(subscripts, shapes) if "..." in s), default=0
+    )
     ellipsis = "".join(spare[:width])
-    subscripts = [s.replace("...", ellipsis[width - (len(shape) - len(s) + 3):])
-                  for s, shape in zip(subscripts, shapes)]
+    subscripts = [
+        s.replace("...", ellipsis[width - (len(shape) - len(s) + 3) :])
+        for s, shape in zip(subscripts, shapes)
+    ]
     sizes = {}
     for s, shape in zip(subscripts, shapes):
         for c, n in zip(s, shape):
@@ -180,5 +204,9 @@ def _onto_diagonals(xp, grad, unique, subs, sizes, used):
     return xp.einsum(f"{terms}->{target}", grad, *[eye for _, eye in eyes])
 
 
-einsum = Op("EinsumBackward0", _einsum_forward, rules=("grad_x = einsum(grad, the others)",),
-            backward=_einsum_backward)
+einsum = Op(
+    "EinsumBackward0",
+    _einsum_forward,
+    rules=("grad_x = einsum(grad, the others)",),
+    backward=_einsum_backward,
+)

@@ -16,8 +16,16 @@ import numpy
 
 from .op import Op
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+]
 
 
 def _reduce(loss, reduction):
@@ -88,18 +96,29 @@ def _negated(vjp):
 
 
 def _regression(name, forward, vjp, rule):
-    return Op(name, forward, (vjp, _negated(vjp)), (f"grad_input = {rule}",
-                                                    f"grad_target = -({rule})"), broadcasts=True)
+    return Op(
+        name,
+        forward,
+        (vjp, _negated(vjp)),
+        (f"grad_input = {rule}", f"grad_target = -({rule})"),
+        broadcasts=True,
+    )
 
 
 mse_loss = _regression("MseLossBackward0", _mse, _mse_vjp, "grad * 2 (input - target) [/ n]")
 l1_loss = _regression("L1LossBackward0", _l1, _l1_vjp, "grad * sign(input - target) [/ n]")
 smooth_l1_loss = _regression(
-    "SmoothL1LossBackward0", _smooth_l1, _smooth_l1_vjp,
-    "grad * ((input - target) / beta where |input - target| < beta, else sign) [/ n]")
+    "SmoothL1LossBackward0",
+    _smooth_l1,
+    _smooth_l1_vjp,
+    "grad * ((input - target) / beta where |input - target| < beta, else sign) [/ n]",
+)
 huber_loss = _regression(
-    "HuberLossBackward0", _huber, _huber_vjp,
-    "grad * (input - target where |input - target| < delta, else delta * sign) [/ n]")
+    "HuberLossBackward0",
+    _huber,
+    _huber_vjp,
+    "grad * (input - target where |input - target| < delta, else delta * sign) [/ n]",
+)
 
 
 # ----- classification: log-probabilities and class indices --------------------------------------
@@ -143,8 +162,12 @@ def _dt(a):
     return getattr(dtype, "numpy", dtype)
 
 
-nll_loss = Op("NllLossBackward0", _nll, (_nll_vjp, None, None, None, None),
-              "grad_input = -weight[target] * grad at the target class [/ total weight], else 0")
+nll_loss = Op(
+    "NllLossBackward0",
+    _nll,
+    (_nll_vjp, None, None, None, None),
+    "grad_input = -weight[target] * grad at the target class [/ total weight], else 0",
+)
 
 
 def _cross_entropy(logits, target, smoothing):
@@ -170,9 +193,13 @@ def _cross_entropy_vjp(xp, g, logits, target, smoothing, out):
     return (e / xp.sum(e, axis=1, keepdims=True) - q) * (g / n)
 
 
-cross_entropy = Op("NllLossBackward0", _cross_entropy, (_cross_entropy_vjp, None, None),
-                   "grad_input = (softmax(input) - onehot(target)) * grad / n  (log_softmax and "
-                   "nll_loss in one node)")
+cross_entropy = Op(
+    "NllLossBackward0",
+    _cross_entropy,
+    (_cross_entropy_vjp, None, None),
+    "grad_input = (softmax(input) - onehot(target)) * grad / n  (log_softmax and "
+    "nll_loss in one node)",
+)
 
 
 # ----- binary: probabilities or logits against targets in [0, 1] --------------------------------
@@ -206,9 +233,14 @@ def _bce_vjp_target(xp, g, p, y, weight, reduction, out):
 
 
 binary_cross_entropy = Op(
-    "BinaryCrossEntropyBackward0", _bce, (_bce_vjp_input, _bce_vjp_target, None, None),
-    ("grad_input = grad * weight * (input - target) / (input (1 - input))",
-     "grad_target = grad * weight * (log(1 - input) - log(input))"))
+    "BinaryCrossEntropyBackward0",
+    _bce,
+    (_bce_vjp_input, _bce_vjp_target, None, None),
+    (
+        "grad_input = grad * weight * (input - target) / (input (1 - input))",
+        "grad_target = grad * weight * (log(1 - input) - log(input))",
+    ),
+)
 
 
 def _softplus_neg(x):
@@ -248,11 +280,15 @@ def _bce_logits_vjp_target(xp, g, x, y, weight, pos_weight, reduction, out):
 
 
 binary_cross_entropy_with_logits = Op(
-    "BinaryCrossEntropyWithLogitsBackward0", _bce_logits,
+    "BinaryCrossEntropyWithLogitsBackward0",
+    _bce_logits,
     (_bce_logits_vjp_input, _bce_logits_vjp_target, None, None, None),
-    ("grad_input = grad * weight * (sigmoid(input) (1 + (pos_weight - 1) target) "
-     "- pos_weight target)",
-     "grad_target = grad * weight * (-input + (pos_weight - 1) softplus(-input))"))
+    (
+        "grad_input = grad * weight * (sigmoid(input) (1 + (pos_weight - 1) target) "
+        "- pos_weight target)",
+        "grad_target = grad * weight * (-input + (pos_weight - 1) softplus(-input))",
+    ),
+)
 
 
 # ----- KL divergence: log-probabilities against probabilities -----------------------------------
@@ -288,5 +324,9 @@ def _kl_div_vjp_target(xp, g, a, t, reduction, log_target, out):
     return _kl_div_share(g, reduction, a.shape) * local
 
 
-kl_div = Op("KlDivBackward0", _kl_div, (_kl_div_vjp_input, _kl_div_vjp_target, None, None),
-            ("grad_input = -grad * target", "grad_target = grad * (log(target) + 1 - input)"))
+kl_div = Op(
+    "KlDivBackward0",
+    _kl_div,
+    (_kl_div_vjp_input, _kl_div_vjp_target, None, None),
+    ("grad_input = -grad * target", "grad_target = grad * (log(target) + 1 - input)"),
+)

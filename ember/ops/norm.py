@@ -108,11 +108,16 @@ def _batch_norm_backward(xp, g, x, w, b, running_mean, running_var, training, mo
     return [gx, gw, gb, None, None, None, None, None]
 
 
-batch_norm = Op("NativeBatchNormBackward0", _batch_norm,
-                rules=("grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std with "
-                       "dxhat = grad * weight (training; grad * weight / running std in eval); "
-                       "grad_weight = sum(grad * xhat); grad_bias = sum(grad)",),
-                backward=_batch_norm_backward)
+batch_norm = Op(
+    "NativeBatchNormBackward0",
+    _batch_norm,
+    rules=(
+        "grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std with "
+        "dxhat = grad * weight (training; grad * weight / running std in eval); "
+        "grad_weight = sum(grad * xhat); grad_bias = sum(grad)",
+    ),
+    backward=_batch_norm_backward,
+)
 
 
 # ----- layer norm: statistics per sample, over the trailing normalized_shape ----------------------
@@ -125,7 +130,7 @@ def _trailing(x, k):
 def _layer_norm(x, k, w, b, eps):
     axes = _trailing(x, k)
     xhat, _ = _normalized(numpy, x, axes, _count(x.shape, axes), eps)
-    return _affine(xhat, w, b, x.shape[x.ndim - k:])
+    return _affine(xhat, w, b, x.shape[x.ndim - k :])
 
 
 def _layer_norm_backward(xp, g, x, k, w, b, eps, out):
@@ -139,11 +144,16 @@ def _layer_norm_backward(xp, g, x, k, w, b, eps, out):
     return [gx, None, gw, gb, None]
 
 
-layer_norm = Op("NativeLayerNormBackward0", _layer_norm,
-                rules=("grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std, "
-                       "dxhat = grad * weight; grad_weight = sum(grad * xhat); "
-                       "grad_bias = sum(grad)",),
-                backward=_layer_norm_backward)
+layer_norm = Op(
+    "NativeLayerNormBackward0",
+    _layer_norm,
+    rules=(
+        "grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std, "
+        "dxhat = grad * weight; grad_weight = sum(grad * xhat); "
+        "grad_bias = sum(grad)",
+    ),
+    backward=_layer_norm_backward,
+)
 
 
 # ----- group norm: statistics per sample and group of channels ------------------------------------
@@ -167,11 +177,16 @@ def _group_norm_backward(xp, g, x, groups, w, b, eps, out):
     return [xp.reshape(gx, x.shape), None, gw, gb, None]
 
 
-group_norm = Op("NativeGroupNormBackward0", _group_norm,
-                rules=("grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std per group, "
-                       "dxhat = grad * weight; grad_weight = sum(grad * xhat); "
-                       "grad_bias = sum(grad)",),
-                backward=_group_norm_backward)
+group_norm = Op(
+    "NativeGroupNormBackward0",
+    _group_norm,
+    rules=(
+        "grad_x = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std per group, "
+        "dxhat = grad * weight; grad_weight = sum(grad * xhat); "
+        "grad_bias = sum(grad)",
+    ),
+    backward=_group_norm_backward,
+)
 
 
 # ----- RMS norm: scale by the root mean square, no centring ---------------------------------------
@@ -185,7 +200,7 @@ def _rms(xp, x, axes, count, eps):
 def _rms_norm(x, k, w, eps):
     axes = _trailing(x, k)
     xhat, _ = _rms(numpy, x, axes, _count(x.shape, axes), eps)
-    return _affine(xhat, w, None, x.shape[x.ndim - k:])
+    return _affine(xhat, w, None, x.shape[x.ndim - k :])
 
 
 def _rms_norm_backward(xp, g, x, k, w, eps, out):
@@ -198,7 +213,12 @@ def _rms_norm_backward(xp, g, x, k, w, eps, out):
     return [gx, None, gw, None]
 
 
-rms_norm = Op("RmsNormBackward0", _rms_norm,
-              rules=("grad_x = (dxhat - xhat mean(dxhat xhat)) / rms, dxhat = grad * weight; "
-                     "grad_weight = sum(grad * xhat)",),
-              backward=_rms_norm_backward)
+rms_norm = Op(
+    "RmsNormBackward0",
+    _rms_norm,
+    rules=(
+        "grad_x = (dxhat - xhat mean(dxhat xhat)) / rms, dxhat = grad * weight; "
+        "grad_weight = sum(grad * xhat)",
+    ),
+    backward=_rms_norm_backward,
+)

@@ -1,9 +1,11 @@
-"""What an op is: a forward on raw arrays and, beside it, the vector-Jacobian product for each input.
+"""What an op is: a forward on raw arrays and, beside it, the vector-Jacobian product for each
+input.
 
 An :class:`Op` knows nothing about tensors or graphs. Its ``forward`` takes the op's arguments
 (arrays for tensor arguments, plain values for the rest) and returns an array. For each argument
 that can carry a gradient it has a VJP ``vjp(xp, grad, *args, out)`` that returns the gradient
-for that argument, and a one-line ``rule`` saying the same thing in symbols; ``ember.autograd.explain``
+for that argument, and a one-line ``rule`` saying the same thing in symbols;
+``ember.autograd.explain``
 prints those rules, so the formula and its description are written once, side by side.
 
 VJPs are written against ``xp``, a NumPy-like namespace. For ordinary first-order gradients ``xp``
@@ -29,11 +31,31 @@ class Op:
     instead: ``backward(xp, grad, *args, out)`` returns one gradient (or None) per argument.
     """
 
-    __slots__ = ("name", "forward", "vjps", "rules", "broadcasts", "saves_output", "reads_args",
-                 "view", "backward", "node_class")
+    __slots__ = (
+        "name",
+        "forward",
+        "vjps",
+        "rules",
+        "broadcasts",
+        "saves_output",
+        "reads_args",
+        "view",
+        "backward",
+        "node_class",
+    )
 
-    def __init__(self, name, forward, vjps=(), rules=(), *, broadcasts=False, saves="args",
-                 view=False, backward=None):
+    def __init__(
+        self,
+        name,
+        forward,
+        vjps=(),
+        rules=(),
+        *,
+        broadcasts=False,
+        saves="args",
+        view=False,
+        backward=None,
+    ):
         self.name = name
         self.forward = forward
         self.vjps = tuple(vjps)

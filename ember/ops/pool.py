@@ -32,7 +32,7 @@ def _offsets(kernel, stride, dilation, out):
 
 
 def _plane_starts(n_planes, plane, dtype=numpy.int64):
-    return (numpy.arange(n_planes, dtype=dtype) * plane)
+    return numpy.arange(n_planes, dtype=dtype) * plane
 
 
 # ----- max pooling --------------------------------------------------------------------------------
@@ -62,13 +62,15 @@ def _max_pool(x, kernel, stride, padding, dilation, indices):
     # ``pending`` stays true and each further offset adds one. A NaN wins its window; the
     # padding's -inf never wins (a window of -inf inputs picks an input).
     has_nan = bool(numpy.isnan(best).any())
-    inside = _inside_masks(kernel, stride, padding, dilation, size, out, combos) \
-        if numpy.isneginf(best).any() else None
+    inside = (
+        _inside_masks(kernel, stride, padding, dilation, size, out, combos)
+        if numpy.isneginf(best).any()
+        else None
+    )
     code = numpy.zeros(indices.shape, numpy.uint8 if len(views) < 256 else numpy.int64)
     pending = None
     for k in range(len(views) - 1):
-        missed = views[k] < best if not has_nan else \
-            (views[k] != best) & ~numpy.isnan(views[k])
+        missed = views[k] < best if not has_nan else (views[k] != best) & ~numpy.isnan(views[k])
         if inside is not None:
             missed |= ~inside[k]
         if pending is None:
@@ -110,16 +112,30 @@ def _take_planes(x, indices):
     return x.reshape(-1)[flat].reshape(indices.shape)
 
 
-max_pool = Op("MaxPool2DWithIndicesBackward0", _max_pool,
-              (lambda xp, g, x, kernel, stride, padding, dilation, indices, out:
-               xp.apply(unpool, g, indices, x.shape),),
-              "grad_x = grad added at the index of each window's max, else 0")
-unpool = Op("MaxPool2DWithIndicesBackwardBackward0", _unpool,
-            (lambda xp, g, grad_out, indices, shape, out: xp.apply(take_planes, g, indices),),
-            "grad = grad read at the indices", saves="")
-take_planes = Op("MaxUnpool2DBackward0", _take_planes,
-                 (lambda xp, g, x, indices, out: xp.apply(unpool, g, indices, x.shape),),
-                 "grad_x = grad added at the indices", saves="")
+max_pool = Op(
+    "MaxPool2DWithIndicesBackward0",
+    _max_pool,
+    (
+        lambda xp, g, x, kernel, stride, padding, dilation, indices, out: xp.apply(
+            unpool, g, indices, x.shape
+        ),
+    ),
+    "grad_x = grad added at the index of each window's max, else 0",
+)
+unpool = Op(
+    "MaxPool2DWithIndicesBackwardBackward0",
+    _unpool,
+    (lambda xp, g, grad_out, indices, shape, out: xp.apply(take_planes, g, indices),),
+    "grad = grad read at the indices",
+    saves="",
+)
+take_planes = Op(
+    "MaxUnpool2DBackward0",
+    _take_planes,
+    (lambda xp, g, x, indices, out: xp.apply(unpool, g, indices, x.shape),),
+    "grad_x = grad added at the indices",
+    saves="",
+)
 
 
 # ----- average pooling ----------------------------------------------------------------------------
@@ -127,8 +143,10 @@ take_planes = Op("MaxUnpool2DBackward0", _take_planes,
 
 def _avg_pool(x, kernel, stride, padding, divisor):
     # The caller sizes ``padding`` so the windows tile the padded input exactly.
-    out = tuple((n + lo + hi - k) // s + 1 for n, k, s, (lo, hi) in
-                zip(x.shape[2:], kernel, stride, padding))
+    out = tuple(
+        (n + lo + hi - k) // s + 1
+        for n, k, s, (lo, hi) in zip(x.shape[2:], kernel, stride, padding)
+    )
     source = padded(x, padding)
     total = None
     for s in _offsets(kernel, stride, (1,) * len(kernel), out):
@@ -149,11 +167,25 @@ def _avg_unpool(g, shape, kernel, stride, padding, divisor):
     return numpy.ascontiguousarray(grad[inside])
 
 
-avg_pool = Op("AvgPool2DBackward0", _avg_pool,
-              (lambda xp, g, x, kernel, stride, padding, divisor, out:
-               xp.apply(avg_unpool, g, x.shape, kernel, stride, padding, divisor),),
-              "grad_x = grad / divisor spread evenly over each window", saves="")
-avg_unpool = Op("AvgPool2DBackwardBackward0", _avg_unpool,
-                (lambda xp, g, grad_out, shape, kernel, stride, padding, divisor, out:
-                 xp.apply(avg_pool, g, kernel, stride, padding, divisor),),
-                "grad = avg_pool(grad)", saves="")
+avg_pool = Op(
+    "AvgPool2DBackward0",
+    _avg_pool,
+    (
+        lambda xp, g, x, kernel, stride, padding, divisor, out: xp.apply(
+            avg_unpool, g, x.shape, kernel, stride, padding, divisor
+        ),
+    ),
+    "grad_x = grad / divisor spread evenly over each window",
+    saves="",
+)
+avg_unpool = Op(
+    "AvgPool2DBackwardBackward0",
+    _avg_unpool,
+    (
+        lambda xp, g, grad_out, shape, kernel, stride, padding, divisor, out: xp.apply(
+            avg_pool, g, kernel, stride, padding, divisor
+        ),
+    ),
+    "grad = avg_pool(grad)",
+    saves="",
+)

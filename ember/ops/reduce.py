@@ -37,7 +37,8 @@ def _mean(a, axis, keepdims):
 
 
 def _prod_vjp(xp, g, a, axis, keepdims, out):
-    # d(prod)/d(a_i) is the product of the others. out / a_i gives it where a_i != 0; where a_i == 0,
+    # d(prod)/d(a_i) is the product of the others. out / a_i gives it where a_i != 0;
+    # where a_i == 0,
     # it is the product of the non-zeros if a_i is the only zero, and 0 if there are two or more.
     zero = a == 0
     safe = xp.where(zero, 1, a)
@@ -54,7 +55,9 @@ def _var(a, axis, correction, keepdims):
 
 def _var_vjp(xp, g, a, axis, correction, keepdims, out):
     centred = a - xp.sum(a, axis=axis, keepdims=True) / count(a.shape, axis)
-    return spread(xp, g, a.shape, axis, keepdims) * centred * (2 / (count(a.shape, axis) - correction))
+    return (
+        spread(xp, g, a.shape, axis, keepdims) * centred * (2 / (count(a.shape, axis) - correction))
+    )
 
 
 def _std(a, axis, correction, keepdims):
@@ -110,8 +113,11 @@ def _norm_vjp(xp, g, a, p, axis, keepdims, out):
         hit = xp.astype(xp.abs(a) == out, a.dtype)
         return g * xp.sign(a) * hit / xp.sum(hit, axis=axis, keepdims=True)
     # d||a||_p / da = a |a|^(p-2) / ||a||^(p-1); PyTorch defines it as 0 at a zero norm.
-    local = a / xp.where(out == 0, 1, out) if p == 2 else (
-        a * xp.abs(a) ** (p - 2) / xp.where(out == 0, 1, out ** (p - 1)))
+    local = (
+        a / xp.where(out == 0, 1, out)
+        if p == 2
+        else (a * xp.abs(a) ** (p - 2) / xp.where(out == 0, 1, out ** (p - 1)))
+    )
     return xp.where(out == 0, 0, g * local)
 
 
@@ -130,43 +136,102 @@ def _log_softmax(a, axis):
     return shifted - numpy.log(numpy.sum(numpy.exp(shifted), axis=axis, keepdims=True))
 
 
-sum = Op("SumBackward1", _sum,
-         (lambda xp, g, a, axis, keepdims, out: spread(xp, g, a.shape, axis, keepdims),),
-         "grad_a = grad broadcast back over the summed dims", saves="")
-mean = Op("MeanBackward1", _mean,
-          (lambda xp, g, a, axis, keepdims, out:
-           spread(xp, g, a.shape, axis, keepdims) / count(a.shape, axis),),
-          "grad_a = grad / n, broadcast back over the averaged dims", saves="")
-prod = Op("ProdBackward1", lambda a, axis, keepdims: numpy.prod(a, axis=axis, keepdims=keepdims),
-          (_prod_vjp,), "grad_a = grad * (product of the other elements)", saves="args+out")
+sum = Op(
+    "SumBackward1",
+    _sum,
+    (lambda xp, g, a, axis, keepdims, out: spread(xp, g, a.shape, axis, keepdims),),
+    "grad_a = grad broadcast back over the summed dims",
+    saves="",
+)
+mean = Op(
+    "MeanBackward1",
+    _mean,
+    (
+        lambda xp, g, a, axis, keepdims, out: (
+            spread(xp, g, a.shape, axis, keepdims) / count(a.shape, axis)
+        ),
+    ),
+    "grad_a = grad / n, broadcast back over the averaged dims",
+    saves="",
+)
+prod = Op(
+    "ProdBackward1",
+    lambda a, axis, keepdims: numpy.prod(a, axis=axis, keepdims=keepdims),
+    (_prod_vjp,),
+    "grad_a = grad * (product of the other elements)",
+    saves="args+out",
+)
 var = Op("VarBackward0", _var, (_var_vjp,), "grad_a = grad * 2 (a - mean) / (n - correction)")
-std = Op("StdBackward0", _std, (_std_vjp,),
-         "grad_a = grad * (a - mean) / ((n - correction) * std)", saves="args+out")
-amax = Op("AmaxBackward0", lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
-          (_extreme_vjp,), "grad_a = grad at the maxima (split evenly among ties), else 0",
-          saves="args+out")
-amin = Op("AminBackward0", lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
-          (_extreme_vjp,), "grad_a = grad at the minima (split evenly among ties), else 0",
-          saves="args+out")
-max_dim = Op("MaxBackward0", lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
-             (_select_vjp(lambda a, axis, keepdims: numpy.argmax(a, axis, keepdims=keepdims)),),
-             "grad_a = grad at argmax along dim, else 0")
-min_dim = Op("MinBackward0", lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
-             (_select_vjp(lambda a, axis, keepdims: numpy.argmin(a, axis, keepdims=keepdims)),),
-             "grad_a = grad at argmin along dim, else 0")
-logsumexp = Op("LogsumexpBackward0", _logsumexp,
-               (lambda xp, g, a, axis, keepdims, out: spread(xp, g, a.shape, axis, keepdims)
-                * xp.exp(a - keep(xp, out, a.shape, axis, keepdims)),),
-               "grad_a = grad * softmax(a)", saves="args+out")
-norm = Op("NormBackward1", _norm, (_norm_vjp,), "grad_a = grad * a |a|^(p-2) / norm^(p-1)",
-          saves="args+out")
-cumsum = Op("CumsumBackward0", lambda a, axis: numpy.cumsum(a, axis=axis, dtype=a.dtype),
-            (_cumsum_vjp,), "grad_a = reverse cumulative sum of grad", saves="")
-softmax = Op("SoftmaxBackward0", _softmax,
-             (lambda xp, g, a, axis, out:
-              out * (g - xp.sum(g * out, axis=axis, keepdims=True)),),
-             "grad_a = s * (grad - sum(grad * s)), s = softmax(a)", saves="out")
-log_softmax = Op("LogSoftmaxBackward0", _log_softmax,
-                 (lambda xp, g, a, axis, out:
-                  g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),),
-                 "grad_a = grad - softmax(a) * sum(grad)", saves="out")
+std = Op(
+    "StdBackward0",
+    _std,
+    (_std_vjp,),
+    "grad_a = grad * (a - mean) / ((n - correction) * std)",
+    saves="args+out",
+)
+amax = Op(
+    "AmaxBackward0",
+    lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
+    (_extreme_vjp,),
+    "grad_a = grad at the maxima (split evenly among ties), else 0",
+    saves="args+out",
+)
+amin = Op(
+    "AminBackward0",
+    lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
+    (_extreme_vjp,),
+    "grad_a = grad at the minima (split evenly among ties), else 0",
+    saves="args+out",
+)
+max_dim = Op(
+    "MaxBackward0",
+    lambda a, axis, keepdims: numpy.amax(a, axis=axis, keepdims=keepdims),
+    (_select_vjp(lambda a, axis, keepdims: numpy.argmax(a, axis, keepdims=keepdims)),),
+    "grad_a = grad at argmax along dim, else 0",
+)
+min_dim = Op(
+    "MinBackward0",
+    lambda a, axis, keepdims: numpy.amin(a, axis=axis, keepdims=keepdims),
+    (_select_vjp(lambda a, axis, keepdims: numpy.argmin(a, axis, keepdims=keepdims)),),
+    "grad_a = grad at argmin along dim, else 0",
+)
+logsumexp = Op(
+    "LogsumexpBackward0",
+    _logsumexp,
+    (
+        lambda xp, g, a, axis, keepdims, out: (
+            spread(xp, g, a.shape, axis, keepdims)
+            * xp.exp(a - keep(xp, out, a.shape, axis, keepdims))
+        ),
+    ),
+    "grad_a = grad * softmax(a)",
+    saves="args+out",
+)
+norm = Op(
+    "NormBackward1",
+    _norm,
+    (_norm_vjp,),
+    "grad_a = grad * a |a|^(p-2) / norm^(p-1)",
+    saves="args+out",
+)
+cumsum = Op(
+    "CumsumBackward0",
+    lambda a, axis: numpy.cumsum(a, axis=axis, dtype=a.dtype),
+    (_cumsum_vjp,),
+    "grad_a = reverse cumulative sum of grad",
+    saves="",
+)
+softmax = Op(
+    "SoftmaxBackward0",
+    _softmax,
+    (lambda xp, g, a, axis, out: out * (g - xp.sum(g * out, axis=axis, keepdims=True)),),
+    "grad_a = s * (grad - sum(grad * s)), s = softmax(a)",
+    saves="out",
+)
+log_softmax = Op(
+    "LogSoftmaxBackward0",
+    _log_softmax,
+    (lambda xp, g, a, axis, out: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),),
+    "grad_a = grad - softmax(a) * sum(grad)",
+    saves="out",
+)

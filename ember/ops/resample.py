@@ -43,10 +43,13 @@ def _transposed(matrices):
     return tuple(None if m is None else numpy.ascontiguousarray(m.T) for m in matrices)
 
 
-separable = Op("UpsampleBilinear2DBackward0", _separable,
-               (lambda xp, g, x, matrices, out:
-                xp.apply(separable, g, _transposed(matrices)),),
-               "grad_x = grad with the transposed map applied along each axis", saves="")
+separable = Op(
+    "UpsampleBilinear2DBackward0",
+    _separable,
+    (lambda xp, g, x, matrices, out: xp.apply(separable, g, _transposed(matrices)),),
+    "grad_x = grad with the transposed map applied along each axis",
+    saves="",
+)
 
 
 def _take_axes(x, indices):
@@ -72,27 +75,42 @@ def _take_axes_vjp(xp, g, x, indices, out):
     return g
 
 
-take_axes = Op("UpsampleNearest2DBackward0", _take_axes, (_take_axes_vjp,),
-               "grad_x = grad added back at the index each output read, axis by axis", saves="")
+take_axes = Op(
+    "UpsampleNearest2DBackward0",
+    _take_axes,
+    (_take_axes_vjp,),
+    "grad_x = grad added back at the index each output read, axis by axis",
+    saves="",
+)
 
 
 def _constant_pad(x, pads, value):
     # pads: (before, after) for each trailing axis; negative values crop.
     first = x.ndim - len(pads)
     crop = (slice(None),) * first + tuple(
-        slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape[first:], pads))
+        slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape[first:], pads)
+    )
     x = x[crop]
     grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
     if not any(lo or hi for lo, hi in grow):
         return x.copy()
     shape = x.shape[:first] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[first:], grow))
     out = numpy.full(shape, value, x.dtype)
-    out[(slice(None),) * first + tuple(slice(lo, lo + n) for n, (lo, _) in
-                                       zip(x.shape[first:], grow))] = x
+    out[
+        (slice(None),) * first
+        + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[first:], grow))
+    ] = x
     return out
 
 
-constant_pad = Op("ConstantPadNdBackward0", _constant_pad,
-                  (lambda xp, g, x, pads, value, out:
-                   xp.apply(constant_pad, g, tuple((-lo, -hi) for lo, hi in pads), 0),),
-                  "grad_x = grad with the border cropped off", saves="")
+constant_pad = Op(
+    "ConstantPadNdBackward0",
+    _constant_pad,
+    (
+        lambda xp, g, x, pads, value, out: xp.apply(
+            constant_pad, g, tuple((-lo, -hi) for lo, hi in pads), 0
+        ),
+    ),
+    "grad_x = grad with the border cropped off",
+    saves="",
+)

@@ -38,7 +38,7 @@ def _recurrent(xp, h, w_hh, b_hh):
 
 
 def _chunks(a, n, size):
-    return [a[..., k * size:(k + 1) * size] for k in range(n)]
+    return [a[..., k * size : (k + 1) * size] for k in range(n)]
 
 
 def _cat(xp, parts):
@@ -88,10 +88,16 @@ def _rnn_backward(xp, g, x_proj, w_hh, b_hh, h0, relu, out):
     return [grad_a, _weight_grad(xp, grad_a, h_prev), grad_b, carry, None]
 
 
-rnn_layer = Op("RnnTanhBackward0", _rnn_layer,
-               rules=("grad_a_t = (grad_h_t + grad_a_{t+1} @ W_hh) * tanh'(a_t), back through "
-                      "time; grad_W_hh = sum_t grad_a_t^T h_{t-1}",),
-               backward=_rnn_backward, saves="args+out")
+rnn_layer = Op(
+    "RnnTanhBackward0",
+    _rnn_layer,
+    rules=(
+        "grad_a_t = (grad_h_t + grad_a_{t+1} @ W_hh) * tanh'(a_t), back through "
+        "time; grad_W_hh = sum_t grad_a_t^T h_{t-1}",
+    ),
+    backward=_rnn_backward,
+    saves="args+out",
+)
 
 
 # ----- LSTM ---------------------------------------------------------------------------------------
@@ -126,8 +132,15 @@ def _lstm_backward(xp, grad, x_proj, w_hh, b_hh, h0, c0, out):
         dc = grad[1, t] + dh * o * (1 - tc * tc)
         if dc_carry is not None:
             dc = dc + dc_carry
-        grads[t] = _cat(xp, [dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
-                             dc * i * (1 - g * g), dh * tc * o * (1 - o)])
+        grads[t] = _cat(
+            xp,
+            [
+                dc * g * i * (1 - i),
+                dc * c_prev * f * (1 - f),
+                dc * i * (1 - g * g),
+                dh * tc * o * (1 - o),
+            ],
+        )
         dc_carry = dc * f
         dh_carry = xp.matmul(grads[t], w_hh)
     grad_a = _stack(xp, grads)
@@ -135,11 +148,17 @@ def _lstm_backward(xp, grad, x_proj, w_hh, b_hh, h0, c0, out):
     return [grad_a, _weight_grad(xp, grad_a, h_prev), grad_b, dh_carry, dc_carry]
 
 
-lstm_layer = Op("LstmBackward0", _lstm_layer,
-                rules=("back through time: grad_c_t = grad_c_{t+1} f_{t+1} + grad_h_t o_t "
-                       "tanh'(c_t); gate gradients from c_t = f c_{t-1} + i g, h_t = o tanh(c_t); "
-                       "grad_h_{t-1} += grad_gates_t @ W_hh",),
-                backward=_lstm_backward, saves="args+out")
+lstm_layer = Op(
+    "LstmBackward0",
+    _lstm_layer,
+    rules=(
+        "back through time: grad_c_t = grad_c_{t+1} f_{t+1} + grad_h_t o_t "
+        "tanh'(c_t); gate gradients from c_t = f c_{t-1} + i g, h_t = o tanh(c_t); "
+        "grad_h_{t-1} += grad_gates_t @ W_hh",
+    ),
+    backward=_lstm_backward,
+    saves="args+out",
+)
 
 
 # ----- GRU ----------------------------------------------------------------------------------------
@@ -181,7 +200,13 @@ def _gru_backward(xp, grad, x_proj, w_hh, b_hh, h0, out):
     return [grad_x, _weight_grad(xp, grad_h, h_prev), grad_b, carry]
 
 
-gru_layer = Op("GruBackward0", _gru_layer,
-               rules=("back through time: with n = tanh(xW_n + r hU_n), h' = (1 - z) n + z h: "
-                      "grad_h_{t-1} = grad_h' z + grad_gates_h @ W_hh",),
-               backward=_gru_backward, saves="args+out")
+gru_layer = Op(
+    "GruBackward0",
+    _gru_layer,
+    rules=(
+        "back through time: with n = tanh(xW_n + r hU_n), h' = (1 - z) n + z h: "
+        "grad_h_{t-1} = grad_h' z + grad_gates_h @ W_hh",
+    ),
+    backward=_gru_backward,
+    saves="args+out",
+)

@@ -12,8 +12,9 @@ def _reshape_back(xp, g, a, *rest):
 
 
 def _view_like(name, forward):
-    return Op(name, forward, (_reshape_back,), "grad_a = grad reshaped to a's shape", saves="",
-              view=True)
+    return Op(
+        name, forward, (_reshape_back,), "grad_a = grad reshaped to a's shape", saves="", view=True
+    )
 
 
 def _view(a, shape):
@@ -33,15 +34,30 @@ def _inverse(axes):
     return tuple(numpy.argsort(axes))
 
 
-permute = Op("PermuteBackward0", numpy.transpose,
-             (lambda xp, g, a, axes, out: xp.transpose(g, _inverse(axes)),),
-             "grad_a = grad with the permutation undone", saves="", view=True)
-transpose = Op("TransposeBackward0", lambda a, i, j: numpy.swapaxes(a, i, j),
-               (lambda xp, g, a, i, j, out: xp.swapaxes(g, i, j),),
-               "grad_a = grad with the two dims swapped back", saves="", view=True)
-expand = Op("ExpandBackward0", numpy.broadcast_to,
-            (lambda xp, g, a, shape, out: unbroadcast(xp, g, a.shape),),
-            "grad_a = grad summed over the expanded dims", saves="", view=True)
+permute = Op(
+    "PermuteBackward0",
+    numpy.transpose,
+    (lambda xp, g, a, axes, out: xp.transpose(g, _inverse(axes)),),
+    "grad_a = grad with the permutation undone",
+    saves="",
+    view=True,
+)
+transpose = Op(
+    "TransposeBackward0",
+    lambda a, i, j: numpy.swapaxes(a, i, j),
+    (lambda xp, g, a, i, j, out: xp.swapaxes(g, i, j),),
+    "grad_a = grad with the two dims swapped back",
+    saves="",
+    view=True,
+)
+expand = Op(
+    "ExpandBackward0",
+    numpy.broadcast_to,
+    (lambda xp, g, a, shape, out: unbroadcast(xp, g, a.shape),),
+    "grad_a = grad summed over the expanded dims",
+    saves="",
+    view=True,
+)
 
 
 def _repeat(a, repeats):
@@ -58,10 +74,17 @@ def _repeat_vjp(xp, g, a, repeats, out):
     return xp.reshape(summed, a.shape)
 
 
-repeat = Op("RepeatBackward0", _repeat, (_repeat_vjp,), "grad_a = grad summed over the copies",
-            saves="")
-flip = Op("FlipBackward0", numpy.flip, (lambda xp, g, a, axes, out: xp.flip(g, axes),),
-          "grad_a = grad flipped back", saves="", view=True)
+repeat = Op(
+    "RepeatBackward0", _repeat, (_repeat_vjp,), "grad_a = grad summed over the copies", saves=""
+)
+flip = Op(
+    "FlipBackward0",
+    numpy.flip,
+    (lambda xp, g, a, axes, out: xp.flip(g, axes),),
+    "grad_a = grad flipped back",
+    saves="",
+    view=True,
+)
 
 
 def _cat_backward(xp, g, axis, *args):
@@ -79,15 +102,28 @@ def _stack_backward(xp, g, axis, *args):
     return [None] + [g[(slice(None),) * (axis % g.ndim) + (i,)] for i in range(len(arrays))]
 
 
-cat = Op("CatBackward0", lambda axis, *arrays: numpy.concatenate(arrays, axis),
-         rules=("grad_i = the slice of grad where input i was placed",), backward=_cat_backward,
-         saves="")
-stack = Op("StackBackward0", lambda axis, *arrays: numpy.stack(arrays, axis),
-           rules=("grad_i = grad[..., i, ...] along the stacked dim",), backward=_stack_backward,
-           saves="")
+cat = Op(
+    "CatBackward0",
+    lambda axis, *arrays: numpy.concatenate(arrays, axis),
+    rules=("grad_i = the slice of grad where input i was placed",),
+    backward=_cat_backward,
+    saves="",
+)
+stack = Op(
+    "StackBackward0",
+    lambda axis, *arrays: numpy.stack(arrays, axis),
+    rules=("grad_i = grad[..., i, ...] along the stacked dim",),
+    backward=_stack_backward,
+    saves="",
+)
 
-to_dtype = Op("ToCopyBackward0", lambda a, dtype: a.astype(dtype),
-              (lambda xp, g, a, dtype, out: xp.astype(g, a.dtype),),
-              "grad_a = grad converted back to a's dtype", saves="")
-clone = Op("CloneBackward0", lambda a: a.copy(), (lambda xp, g, a, out: g,), "grad_a = grad",
-           saves="")
+to_dtype = Op(
+    "ToCopyBackward0",
+    lambda a, dtype: a.astype(dtype),
+    (lambda xp, g, a, dtype, out: xp.astype(g, a.dtype),),
+    "grad_a = grad converted back to a's dtype",
+    saves="",
+)
+clone = Op(
+    "CloneBackward0", lambda a: a.copy(), (lambda xp, g, a, out: g,), "grad_a = grad", saves=""
+)

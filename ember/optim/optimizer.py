@@ -215,8 +215,10 @@ class Optimizer:
                 index_of.setdefault(id(p), len(index_of))
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             groups.append(packed)
-        state = {(index_of[id(k)] if isinstance(k, Tensor) else k): dict(v)
-                 for k, v in self.state.items()}
+        state = {
+            (index_of[id(k)] if isinstance(k, Tensor) else k): dict(v)
+            for k, v in self.state.items()
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -241,8 +243,12 @@ class Optimizer:
                     f"of optimizer's group (group {i}: {len(saved['params'])} parameters saved, "
                     f"{len(group['params'])} in the optimizer)"
                 )
-        param_of = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                            chain.from_iterable(g["params"] for g in groups)))
+        param_of = dict(
+            zip(
+                chain.from_iterable(g["params"] for g in saved_groups),
+                chain.from_iterable(g["params"] for g in groups),
+            )
+        )
         state = defaultdict(dict)
         for key, value in state_dict["state"].items():
             if key in param_of:

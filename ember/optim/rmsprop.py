@@ -10,17 +10,28 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     r"""RMSprop, exactly as ``torch.optim.RMSprop``::
 
-        g_t = ∇f(θ_{t-1})                      (negated if maximize)
-        g_t = g_t + λ θ_{t-1}                  (if weight_decay λ ≠ 0)
-        v_t = α v_{t-1} + (1 - α) g_t²
-        ṽ_t = v_t - ḡ_t²,  ḡ_t = α ḡ_{t-1} + (1 - α) g_t     (if centered, else ṽ_t = v_t)
-        b_t = μ b_{t-1} + g_t / (sqrt(ṽ_t) + ε);  θ_t = θ_{t-1} - γ b_t      (if momentum μ > 0)
-        θ_t = θ_{t-1} - γ g_t / (sqrt(ṽ_t) + ε)                            (otherwise)
+    g_t = ∇f(θ_{t-1})                      (negated if maximize)
+    g_t = g_t + λ θ_{t-1}                  (if weight_decay λ ≠ 0)
+    v_t = α v_{t-1} + (1 - α) g_t²
+    ṽ_t = v_t - ḡ_t²,  ḡ_t = α ḡ_{t-1} + (1 - α) g_t     (if centered, else ṽ_t = v_t)
+    b_t = μ b_{t-1} + g_t / (sqrt(ṽ_t) + ε);  θ_t = θ_{t-1} - γ b_t      (if momentum μ > 0)
+    θ_t = θ_{t-1} - γ g_t / (sqrt(ṽ_t) + ε)                            (otherwise)
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, capturable=False, foreach=None, maximize=False,
-                 differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0,
+        momentum=0,
+        centered=False,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -31,10 +42,18 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
-        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay,
-                    "capturable": capturable, "foreach": foreach, "maximize": maximize,
-                    "differentiable": differentiable}
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+        }
         super().__init__(params, defaults)
 
     def step(self, closure=None):

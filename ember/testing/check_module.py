@@ -41,8 +41,9 @@ class ModuleCheckError(AssertionError):
     """Raised by :func:`check_module` when the module fails one of its checks."""
 
 
-def check_module(module, input, target=None, *, atol=1e-6, rtol=1e-5, eps=1e-6, scale=0.5,
-                 unbatched=None, seed=0):
+def check_module(
+    module, input, target=None, *, atol=1e-6, rtol=1e-5, eps=1e-6, scale=0.5, unbatched=None, seed=0
+):
     """Check ``module`` on ``input`` (and ``target`` for a loss); returns True or raises
     :class:`ModuleCheckError`. ``unbatched``: True to require the single-sample check, False to
     skip it, None to run it when the module accepts ``input[0]``."""
@@ -119,8 +120,10 @@ class _Checker:
     def grad_outputs(self, output):
         if self.gradOutput is None:
             return [wrap(numpy.ones_like(o._data)) for o in _flat(output)]
-        return [g if g is not None else wrap(numpy.zeros(o._data.shape))
-                for o, g in zip(_flat(output), _flat_with_none(self.gradOutput))]
+        return [
+            g if g is not None else wrap(numpy.zeros(o._data.shape))
+            for o, g in zip(_flat(output), _flat_with_none(self.gradOutput))
+        ]
 
     def fail(self, check, message):
         raise ModuleCheckError(f"check_module({self.name}): {check}: {message}")
@@ -134,17 +137,24 @@ class _Checker:
         if not numpy.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True):
             diff = numpy.abs(actual - expected)
             where = numpy.unravel_index(numpy.nanargmax(diff), diff.shape) if diff.ndim else ()
-            self.fail(check, f"max abs difference {numpy.nanmax(diff):.3g} at index "
-                             f"{tuple(int(i) for i in where)}: got {actual[where]!r}, expected "
-                             f"{expected[where]!r}")
+            self.fail(
+                check,
+                f"max abs difference {numpy.nanmax(diff):.3g} at index "
+                f"{tuple(int(i) for i in where)}: got {actual[where]!r}, expected "
+                f"{expected[where]!r}",
+            )
 
     def same_outputs(self, check, actual, expected, **tolerance):
         actual, expected = _flat(actual), _flat(expected)
         if len(actual) != len(expected):
             self.fail(check, f"{len(actual)} output tensors, expected {len(expected)}")
         for i, (a, e) in enumerate(zip(actual, expected)):
-            self.close(check if len(actual) == 1 else f"{check} (output {i})", a._data, e._data,
-                       **tolerance)
+            self.close(
+                check if len(actual) == 1 else f"{check} (output {i})",
+                a._data,
+                e._data,
+                **tolerance,
+            )
 
     def same_grads(self, check, actual, expected, factor=1.0, **tolerance):
         for name, value in expected.items():
@@ -173,10 +183,15 @@ class _Checker:
         for mod in module.modules():
             for name, param in mod._parameters.items():
                 torch7 = "grad" + name[0].upper() + name[1:]
-                if param is not None and param.requires_grad and getattr(mod, torch7) is not (
-                        param.grad):
-                    self.fail("gradients", f"{type(mod).__name__}.{torch7} is not "
-                                           f"{type(mod).__name__}.{name}.grad")
+                if (
+                    param is not None
+                    and param.requires_grad
+                    and getattr(mod, torch7) is not (param.grad)
+                ):
+                    self.fail(
+                        "gradients",
+                        f"{type(mod).__name__}.{torch7} is not {type(mod).__name__}.{name}.grad",
+                    )
 
         module.zero_grad()
         x_auto = self.fresh_input()
@@ -184,18 +199,24 @@ class _Checker:
         self.same_outputs("autograd output == protocol output", out, output, **exact)
         self.backward_from(out)
         if self.differentiable:
-            self.close("autograd gradInput == protocol gradInput", _array(x_auto.grad, x_auto),
-                       grad_input._data, **exact)
-        self.same_grads("autograd parameter gradient == protocol's", self.grads(),
-                        self.param_grads, **exact)
+            self.close(
+                "autograd gradInput == protocol gradInput",
+                _array(x_auto.grad, x_auto),
+                grad_input._data,
+                **exact,
+            )
+        self.same_grads(
+            "autograd parameter gradient == protocol's", self.grads(), self.param_grads, **exact
+        )
 
     # ----- 2: finite differences ----------------------------------------------------------------
 
     def _objective(self, x):
         with no_grad():
             out = self.forward(x)
-        return float(sum(numpy.sum(o._data * g._data)
-                         for o, g in zip(_flat(out), self.grad_outputs(out))))
+        return float(
+            sum(numpy.sum(o._data * g._data) for o, g in zip(_flat(out), self.grad_outputs(out)))
+        )
 
     def _numeric(self, array, x):
         flat, grad = array.reshape(-1), numpy.zeros(array.size)
@@ -213,11 +234,19 @@ class _Checker:
         x = self.fresh_input(requires_grad=False)
         tolerance = {"atol": max(self.atol, 1e-5), "rtol": max(self.rtol, 1e-4)}
         if self.differentiable:
-            self.close("protocol gradInput == finite differences", self.grad_input._data,
-                       self._numeric(x._data, x), **tolerance)
+            self.close(
+                "protocol gradInput == finite differences",
+                self.grad_input._data,
+                self._numeric(x._data, x),
+                **tolerance,
+            )
         for name, param in self.params:
-            self.close(f"protocol gradient of '{name}' == finite differences",
-                       self.param_grads[name], self._numeric(param._data, x), **tolerance)
+            self.close(
+                f"protocol gradient of '{name}' == finite differences",
+                self.param_grads[name],
+                self._numeric(param._data, x),
+                **tolerance,
+            )
 
     # ----- 4: scale and accumulation ------------------------------------------------------------
 
@@ -228,17 +257,36 @@ class _Checker:
         self.forward(x)
         grad_input = module.backward(x, self.gradOutput, scale)
         if self.differentiable:
-            self.close(f"backward(scale={scale}) gradInput (scale must not change it)",
-                       grad_input._data, self.grad_input._data, **exact)
-        self.same_grads(f"backward(scale={scale}) parameter gradient", self.grads(),
-                        self.param_grads, scale, **exact)
+            self.close(
+                f"backward(scale={scale}) gradInput (scale must not change it)",
+                grad_input._data,
+                self.grad_input._data,
+                **exact,
+            )
+        self.same_grads(
+            f"backward(scale={scale}) parameter gradient",
+            self.grads(),
+            self.param_grads,
+            scale,
+            **exact,
+        )
         self.forward(x)
         module.backward(x, self.gradOutput)
-        self.same_grads("a second backward without zeroGradParameters (must accumulate)",
-                        self.grads(), self.param_grads, scale + 1, **exact)
+        self.same_grads(
+            "a second backward without zeroGradParameters (must accumulate)",
+            self.grads(),
+            self.param_grads,
+            scale + 1,
+            **exact,
+        )
         self.backward_from(self.call(self.fresh_input()))
-        self.same_grads("autograd after the protocol (must accumulate into the same .grad)",
-                        self.grads(), self.param_grads, scale + 2, **exact)
+        self.same_grads(
+            "autograd after the protocol (must accumulate into the same .grad)",
+            self.grads(),
+            self.param_grads,
+            scale + 2,
+            **exact,
+        )
 
     # ----- 5: one sample against the batch ------------------------------------------------------
 
@@ -272,14 +320,19 @@ class _Checker:
                 self.fail("unbatched", f"the module rejects a single sample: {error}")
             return
         for i, (output, grad_input, _) in enumerate(samples):
-            self.close(f"unbatched sample {i}: output == the batch's row", output,
-                       self.output._data[i])
+            self.close(
+                f"unbatched sample {i}: output == the batch's row", output, self.output._data[i]
+            )
             if self.differentiable:
-                self.close(f"unbatched sample {i}: gradInput == the batch's row",
-                           grad_input._data, self.grad_input._data[i])
+                self.close(
+                    f"unbatched sample {i}: gradInput == the batch's row",
+                    grad_input._data,
+                    self.grad_input._data[i],
+                )
         total = {n: sum(s[2][n] for s in samples) for n, _ in self.params}
-        self.same_grads("per-sample parameter gradients summed == the batch's", total,
-                        self.param_grads)
+        self.same_grads(
+            "per-sample parameter gradients summed == the batch's", total, self.param_grads
+        )
 
     # ----- 6: state_dict round trip -------------------------------------------------------------
 
@@ -290,9 +343,14 @@ class _Checker:
         # checkpoint would lose); the protocol's own output/gradInput and unsaved buffers stay.
         kept = list(copy_.state_dict().values())
         for module in copy_.modules():
-            kept.extend(value for name, value in module.__dict__.items()
-                        if isinstance(value, Tensor) and name not in ("output", "gradInput")
-                        and name not in module._parameters and name not in module._buffers)
+            kept.extend(
+                value
+                for name, value in module.__dict__.items()
+                if isinstance(value, Tensor)
+                and name not in ("output", "gradInput")
+                and name not in module._parameters
+                and name not in module._buffers
+            )
         with no_grad():
             for tensor in kept:
                 if tensor.is_floating_point():

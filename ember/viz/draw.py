@@ -141,9 +141,13 @@ class _Drawing:
         if key not in self.items:
             name = self.names.get(key)
             shape = shape_text(tensor.shape)
-            self.items[key] = {"name": name or shape, "kind": "parameter", "shape": shape,
-                               "label": f"{name}\n{shape}" if name else shape,
-                               "tooltip": f"leaf tensor {shape} {tensor._data.dtype}"}
+            self.items[key] = {
+                "name": name or shape,
+                "kind": "parameter",
+                "shape": shape,
+                "label": f"{name}\n{shape}" if name else shape,
+                "tooltip": f"leaf tensor {shape} {tensor._data.dtype}",
+            }
         return key
 
     def constant(self, array):
@@ -151,9 +155,13 @@ class _Drawing:
         if key not in self.items:
             name = self.data_names.get(key)
             shape = shape_text(array.shape)
-            self.items[key] = {"name": name or shape, "kind": "input", "shape": shape,
-                               "label": f"{name}\n{shape}" if name else shape,
-                               "tooltip": f"input (no gradient) {shape} {array.dtype}"}
+            self.items[key] = {
+                "name": name or shape,
+                "kind": "input",
+                "shape": shape,
+                "label": f"{name}\n{shape}" if name else shape,
+                "tooltip": f"input (no gradient) {shape} {array.dtype}",
+            }
         return key
 
     def op(self, node, show_saved, is_loss, output):
@@ -171,8 +179,14 @@ class _Drawing:
             label += "\n" + _saved_text(node)
         if is_loss:
             label += f"\nloss: {shape_text(output.shape)} {output._data.dtype}"
-        self.items[id(node)] = {"name": name, "kind": "op", "label": label, "grad_fn": grad_fn,
-                                "loss": is_loss, "tooltip": tooltip}
+        self.items[id(node)] = {
+            "name": name,
+            "kind": "op",
+            "label": label,
+            "grad_fn": grad_fn,
+            "loss": is_loss,
+            "tooltip": tooltip,
+        }
 
     def group(self, nodes, edges):
         """``{key: group key}`` folding each leaf module call's nodes (and the leaves only it
@@ -182,7 +196,9 @@ class _Drawing:
             warnings.warn(
                 "draw(group_modules=True): no module calls were recorded in this graph, so it is "
                 "drawn op by op (modules record their calls when Module.__call__ runs forward "
-                "through ember.viz.record_module_call)", stacklevel=3)
+                "through ember.viz.record_module_call)",
+                stacklevel=3,
+            )
         groups, ops = {}, {}
         for node in nodes:  # in forward order, so each module lists its ops in order
             call = owner.get(node)
@@ -203,7 +219,7 @@ class _Drawing:
             groups[leaf] = head
             module, name = self.items[head], self.items[leaf]["name"]
             prefix = module["name"] + "."
-            short = name[len(prefix):] if name.startswith(prefix) else name
+            short = name[len(prefix) :] if name.startswith(prefix) else name
             module["label"] += f"\n{short} {self.items[leaf]['shape']}"
         for key in list(groups):  # the loss mark moves to the module that holds the loss
             if self.items[key].get("loss"):
@@ -214,9 +230,13 @@ class _Drawing:
         module_type = type(call.module).__name__
         name = self.module_names.get(id(call.module))
         label = f"{name}: {module_type}" if name else module_type
-        return {"name": name or module_type, "kind": "module", "module": call.module,
-                "label": f"{label}\n({', '.join(ops)})",
-                "tooltip": f"{module_type} call: {len(call.members)} ops"}
+        return {
+            "name": name or module_type,
+            "kind": "module",
+            "module": call.module,
+            "label": f"{label}\n({', '.join(ops)})",
+            "tooltip": f"{module_type} call: {len(call.members)} ops",
+        }
 
     def graph(self, edges, groups, backward):
         keys = {}

@@ -75,8 +75,12 @@ class GradFlow:
         for name, series in self.history.items():
             values = [v for v in series if not math.isnan(v)]
             if not values:
-                result[name] = {"last": math.nan, "min": math.nan, "max": math.nan,
-                                "flag": "no gradient"}
+                result[name] = {
+                    "last": math.nan,
+                    "min": math.nan,
+                    "max": math.nan,
+                    "flag": "no gradient",
+                }
                 continue
             last = values[-1]
             flag = "vanishing" if last < VANISHING else "exploding" if last > EXPLODING else ""
@@ -86,8 +90,7 @@ class GradFlow:
     def __str__(self):
         rows = [("parameter", "last |grad|", "min", "max", "")]
         for name, s in self.summary().items():
-            rows.append((name, f"{s['last']:.4g}", f"{s['min']:.4g}", f"{s['max']:.4g}",
-                         s["flag"]))
+            rows.append((name, f"{s['last']:.4g}", f"{s['min']:.4g}", f"{s['max']:.4g}", s["flag"]))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = [f"gradient norms over {self.steps} step{'s' if self.steps != 1 else ''}"]
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -109,8 +112,12 @@ class GradFlow:
         axes = figure.add_subplot()
         for name, series in self.history.items():
             values = numpy.asarray(series, dtype=float)
-            axes.plot(numpy.arange(1, len(values) + 1), numpy.where(values > 0, values, numpy.nan),
-                      label=name, marker="." if len(values) < 30 else None)
+            axes.plot(
+                numpy.arange(1, len(values) + 1),
+                numpy.where(values > 0, values, numpy.nan),
+                label=name,
+                marker="." if len(values) < 30 else None,
+            )
         axes.set_yscale("log")
         axes.set_xlabel("step")
         axes.set_ylabel("gradient norm")

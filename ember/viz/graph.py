@@ -57,8 +57,11 @@ class Graph:
 
     def edge_names(self, kind="forward"):
         """Edges as ``(tail name, head name)`` pairs."""
-        return [(self.nodes[e["tail"]]["name"], self.nodes[e["head"]]["name"])
-                for e in self.edges if e["kind"] == kind]
+        return [
+            (self.nodes[e["tail"]]["name"], self.nodes[e["head"]]["name"])
+            for e in self.edges
+            if e["kind"] == kind
+        ]
 
     # ----- DOT --------------------------------------------------------------------------------
 
@@ -93,9 +96,11 @@ class Graph:
 
     def __repr__(self):
         backward = sum(e["kind"] == "backward" for e in self.edges)
-        return (f"<ember.viz.Graph: {len(self.nodes)} nodes, {len(self.edges) - backward} edges"
-                f"{f', {backward} backward edges' if backward else ''}; .source is DOT text, "
-                ".render(path) draws it>")
+        return (
+            f"<ember.viz.Graph: {len(self.nodes)} nodes, {len(self.edges) - backward} edges"
+            f"{f', {backward} backward edges' if backward else ''}; .source is DOT text, "
+            ".render(path) draws it>"
+        )
 
     # ----- pictures ---------------------------------------------------------------------------
 
@@ -111,7 +116,8 @@ class Graph:
         except graphviz.ExecutableNotFound:
             raise GraphvizMissing(
                 "rendering a graph needs Graphviz's `dot` program, which was not found on PATH: "
-                + _INSTALL_DOT) from None
+                + _INSTALL_DOT
+            ) from None
 
     def render(self, path, format=None):
         """Write the picture to ``path``; the format comes from ``format`` or the file's suffix

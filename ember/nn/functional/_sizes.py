@@ -16,20 +16,23 @@ def ntuple(value, n, name, function):
     try:
         value = tuple(int(v) for v in value)
     except TypeError:
-        raise TypeError(f"{function}(): {name} must be an int or a tuple of {n} ints, "
-                        f"got {value!r}") from None
+        raise TypeError(
+            f"{function}(): {name} must be an int or a tuple of {n} ints, got {value!r}"
+        ) from None
     if len(value) == 1:
         return value * n
     if len(value) != n:
-        raise ValueError(f"{function}(): {name} must be an int or a tuple of {n} ints, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{function}(): {name} must be an int or a tuple of {n} ints, got {value!r}"
+        )
     return value
 
 
 def check_tensor(value, function, name="input"):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{name}' must be a Tensor, not "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{function}(): argument '{name}' must be a Tensor, not {type(value).__name__}"
+        )
 
 
 def check_float(t, function, name="input"):

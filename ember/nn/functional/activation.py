@@ -5,8 +5,21 @@ from ... import functions as _functions
 from ...ops import elementwise as E
 from ...tensor import Tensor, apply
 
-__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
-           "softplus", "sigmoid", "tanh", "softmax", "log_softmax"]
+__all__ = [
+    "relu",
+    "relu_",
+    "leaky_relu",
+    "leaky_relu_",
+    "elu",
+    "elu_",
+    "gelu",
+    "silu",
+    "softplus",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+]
 
 sigmoid = _functions.sigmoid
 tanh = _functions.tanh
@@ -41,8 +54,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     floating(input, "leaky_relu")
     if inplace:
         if negative_slope < 0:
-            raise RuntimeError("In-place leakyReLu backward calculation is triggered with a "
-                               "negative slope which is not supported.")
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a "
+                "negative slope which is not supported."
+            )
         return _in_place(input, E.PARAMETRIC["leaky_relu"], negative_slope)
     return apply(E.PARAMETRIC["leaky_relu"], input, negative_slope)
 
@@ -55,8 +70,10 @@ def elu(input, alpha=1.0, inplace=False):
     floating(input, "elu")
     if inplace:
         if alpha < 0:
-            raise RuntimeError("In-place elu backward calculation is triggered with a negative "
-                               "slope which is not supported.")
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative "
+                "slope which is not supported."
+            )
         return _in_place(input, E.PARAMETRIC["elu"], alpha)
     return apply(E.PARAMETRIC["elu"], input, alpha)
 

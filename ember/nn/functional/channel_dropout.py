@@ -31,9 +31,12 @@ def _channel_dropout(function, spatial, input, p, training, inplace):
     check_tensor(input, function)
     check_probability(p)
     if input.ndim not in (spatial + 1, spatial + 2):
-        warnings.warn(f"{function}: received a {input.ndim}-D input; it expects "
-                      f"{spatial + 1}-D or {spatial + 2}-D input (channels, {spatial} spatial "
-                      "dims, optional batch)", stacklevel=3)
+        warnings.warn(
+            f"{function}: received a {input.ndim}-D input; it expects "
+            f"{spatial + 1}-D or {spatial + 2}-D input (channels, {spatial} spatial "
+            "dims, optional batch)",
+            stacklevel=3,
+        )
     if not training or p == 0:
         return input
     if input.ndim < 2:

@@ -14,12 +14,19 @@ def linear(input, weight, bias=None):
         x, w = input._data, weight._data
         b = None if bias is None else bias._data
     except AttributeError:
-        raise TypeError("linear(): input, weight and bias must be Tensors, got "
-                        f"{type(input).__name__}, {type(weight).__name__} and "
-                        f"{type(bias).__name__}") from None
+        raise TypeError(
+            "linear(): input, weight and bias must be Tensors, got "
+            f"{type(input).__name__}, {type(weight).__name__} and "
+            f"{type(bias).__name__}"
+        ) from None
     # One test on the hot path; the error that names the problem is worked out only on failure.
-    if (w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or x.dtype != w.dtype
-            or (b is not None and (b.shape != w.shape[:1] or b.dtype != w.dtype))):
+    if (
+        w.ndim != 2
+        or x.ndim == 0
+        or x.shape[-1] != w.shape[1]
+        or x.dtype != w.dtype
+        or (b is not None and (b.shape != w.shape[:1] or b.dtype != w.dtype))
+    ):
         _explain(input, weight, bias)
     if bias is None:
         return apply(_layers.linear_no_bias, input, weight, None)
@@ -28,21 +35,28 @@ def linear(input, weight, bias=None):
 
 def _explain(input, weight, bias):
     if weight.ndim != 2:
-        raise RuntimeError(f"linear(): weight must be 2-D (out_features, in_features), got "
-                           f"shape {list(weight.shape)}")
+        raise RuntimeError(
+            f"linear(): weight must be 2-D (out_features, in_features), got "
+            f"shape {list(weight.shape)}"
+        )
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         rows = 1
         for n in input.shape[:-1]:
             rows *= n
         cols = input.shape[-1] if input.ndim else 1
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+            f"{weight.shape[1]}x{weight.shape[0]})"
+        )
     if input.dtype != weight.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_name(input)} and {_name(weight)}")
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {_name(input)} and {_name(weight)}"
+        )
     if tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"linear(): bias must have shape [{weight.shape[0]}] (out_features), "
-                           f"got {list(bias.shape)}")
+        raise RuntimeError(
+            f"linear(): bias must have shape [{weight.shape[0]}] (out_features), "
+            f"got {list(bias.shape)}"
+        )
     raise RuntimeError(f"linear(): bias is {_name(bias)} but weight is {_name(weight)}")
 
 

@@ -16,8 +16,17 @@ from ...autograd.grad_mode import STATE
 from ...ops import loss as L
 from ...tensor import Tensor, apply, wrap
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "nll_loss",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -36,8 +45,9 @@ def reduction_of(size_average, reduce, reduction, allowed=REDUCTIONS):
 
 def _tensor(value, name, function):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{name}' must be a Tensor, not "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{function}(): argument '{name}' must be a Tensor, not {type(value).__name__}"
+        )
     return value
 
 
@@ -68,8 +78,13 @@ def _constant(value, input, name, function):
 
 def _regression_target(input, target, function):
     a, b = getattr(input, "_data", None), getattr(target, "_data", None)
-    if a is not None and b is not None and a.dtype.kind == "f" and b.dtype == a.dtype and (
-            b.shape == a.shape):
+    if (
+        a is not None
+        and b is not None
+        and a.dtype.kind == "f"
+        and b.dtype == a.dtype
+        and (b.shape == a.shape)
+    ):
         return target  # the usual case, decided in one test
     _floating(input, function)
     target = _like_input(target, input, "target", function)
@@ -79,11 +94,14 @@ def _regression_target(input, target, function):
         except ValueError:
             raise RuntimeError(
                 f"{function}(): the size of target {list(target.shape)} cannot be broadcast to "
-                f"the size of input {list(input.shape)}") from None
+                f"the size of input {list(input.shape)}"
+            ) from None
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.", stacklevel=3)
+            "Please ensure they have the same size.",
+            stacklevel=3,
+        )
     return target
 
 
@@ -139,8 +157,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 def _class_weight(weight, input, n_classes, function):
     weight = _constant(weight, input, "weight", function)
     if weight is not None and weight.shape != (n_classes,):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
-                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes "
+            f"or no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
     return weight
 
 
@@ -148,18 +168,22 @@ def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_
     _floating(input, function)
     _tensor(target, "target", function)
     if target.is_floating_point() or target.dtype.name == "bool":
-        raise RuntimeError(f"{function}(): target must hold class indices (an integer tensor), "
-                           f"got {target.dtype}")
+        raise RuntimeError(
+            f"{function}(): target must hold class indices (an integer tensor), got {target.dtype}"
+        )
     if input.ndim == 0:
-        raise ValueError(f"{function}(): expected input with at least 1 dimension (classes), "
-                         "got 0")
+        raise ValueError(f"{function}(): expected input with at least 1 dimension (classes), got 0")
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
     if tuple(target.shape) != expected:
         if input.ndim >= 2 and target.ndim >= 1 and target.shape[0] != input.shape[0]:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}).")
-        raise RuntimeError(f"{function}(): expected target of shape {list(expected)} for input "
-                           f"of shape {list(input.shape)}, got {list(target.shape)}")
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target "
+                f"batch_size ({target.shape[0]})."
+            )
+        raise RuntimeError(
+            f"{function}(): expected target of shape {list(expected)} for input "
+            f"of shape {list(input.shape)}, got {list(target.shape)}"
+        )
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     indices = target._data
     used = indices[indices != ignore_index]
@@ -170,8 +194,9 @@ def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_
     return (L.nll_loss, input, indices, weight, int(ignore_index), reduction)
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+):
     """The negative log-likelihood of the target classes, given log-probabilities ``input``."""
     reduction = reduction_of(size_average, reduce, reduction)
     return apply(*nll_loss_call(input, target, weight, ignore_index, reduction))
@@ -181,8 +206,16 @@ def class_dim(input):
     return 0 if input.ndim == 1 else 1
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """``nll_loss(log_softmax(input, class dim), target)`` for class indices; for a target of
     class probabilities (same shape as input), ``-sum(target * log_softmax(input))``."""
     reduction = reduction_of(size_average, reduce, reduction)
@@ -194,17 +227,27 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError("cross_entropy(): expected input with at least 1 dimension (classes)")
     dim = class_dim(input)
     n_classes = input.shape[dim]
-    if (input.ndim == 2 and weight is None and reduction == "mean"
-            and not target.is_floating_point() and target.dtype.name != "bool"
-            and tuple(target.shape) == (input.shape[0],)):
+    if (
+        input.ndim == 2
+        and weight is None
+        and reduction == "mean"
+        and not target.is_floating_point()
+        and target.dtype.name != "bool"
+        and tuple(target.shape) == (input.shape[0],)
+    ):
         indices = target._data
-        if (indices.size and indices.min() >= 0 and indices.max() < n_classes
-                and not (indices == ignore_index).any()):
+        if (
+            indices.size
+            and indices.min() >= 0
+            and indices.max() < n_classes
+            and not (indices == ignore_index).any()
+        ):
             return apply(L.cross_entropy, input, indices, float(label_smoothing))
     log_p = _functions.log_softmax(input, dim)
     if target.is_floating_point():
-        return _probability_cross_entropy(input, log_p, target, weight, reduction,
-                                          label_smoothing, dim)
+        return _probability_cross_entropy(
+            input, log_p, target, weight, reduction, label_smoothing, dim
+        )
     loss = nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0:
         return loss
@@ -226,8 +269,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _probability_cross_entropy(input, log_p, target, weight, reduction, label_smoothing, dim):
     if target.shape != input.shape:
-        raise RuntimeError(f"cross_entropy(): a target of class probabilities must have the "
-                           f"input's shape {list(input.shape)}, got {list(target.shape)}")
+        raise RuntimeError(
+            f"cross_entropy(): a target of class probabilities must have the "
+            f"input's shape {list(input.shape)}, got {list(target.shape)}"
+        )
     n_classes = input.shape[dim]
     target = _like_input(target, input, "target", "cross_entropy")
     if label_smoothing > 0:
@@ -261,25 +306,37 @@ def _broadcastable(value, input, name, function):
         try:
             numpy.broadcast_shapes(array.shape, input.shape)
         except ValueError:
-            raise RuntimeError(f"{function}(): {name} of shape {list(array.shape)} cannot be "
-                               f"broadcast to the input's shape {list(input.shape)}") from None
+            raise RuntimeError(
+                f"{function}(): {name} of shape {list(array.shape)} cannot be "
+                f"broadcast to the input's shape {list(input.shape)}"
+            ) from None
     return array
 
 
 def binary_cross_entropy_call(input, target, weight, reduction):
     function = "binary_cross_entropy"
-    target = _same_size(input, target, function,
-                        "Using a target size ({target}) that is different to the input size "
-                        "({input}) is deprecated. Please ensure they have the same size.")
+    target = _same_size(
+        input,
+        target,
+        function,
+        "Using a target size ({target}) that is different to the input size "
+        "({input}) is deprecated. Please ensure they have the same size.",
+    )
     data = input._data
     if data.size and (data.min() < 0 or data.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    return (L.binary_cross_entropy, input, target, _broadcastable(weight, input, "weight",
-                                                                  function), reduction)
+    return (
+        L.binary_cross_entropy,
+        input,
+        target,
+        _broadcastable(weight, input, "weight", function),
+        reduction,
+    )
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
     """``-w (y log p + (1 - y) log(1 - p))`` for probabilities ``input``; logs clamped at -100."""
     reduction = reduction_of(size_average, reduce, reduction)
     return apply(*binary_cross_entropy_call(input, target, weight, reduction))
@@ -287,15 +344,17 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction):
     function = "binary_cross_entropy_with_logits"
-    target = _same_size(input, target, function,
-                        "Target size ({target}) must be the same as input size ({input})")
+    target = _same_size(
+        input, target, function, "Target size ({target}) must be the same as input size ({input})"
+    )
     weight = _broadcastable(weight, input, "weight", function)
     pos_weight = _broadcastable(pos_weight, input, "pos_weight", function)
     return (L.binary_cross_entropy_with_logits, input, target, weight, pos_weight, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits."""
     reduction = reduction_of(size_average, reduce, reduction)
     call = binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction)
@@ -307,21 +366,27 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def kl_div_call(input, target, reduction, log_target):
     function = "kl_div"
-    target = _same_size(input, target, function,
-                        "kl_div(): target size ({target}) must be the same as input size "
-                        "({input})")
+    target = _same_size(
+        input,
+        target,
+        function,
+        "kl_div(): target size ({target}) must be the same as input size ({input})",
+    )
     if reduction == "mean":
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
-            "major release.", stacklevel=3)
+            "major release.",
+            stacklevel=3,
+        )
     return (L.kl_div, input, target, reduction, bool(log_target))
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """``sum target (log target - input)``: KL(target || exp(input)) for log-probabilities
     ``input``."""
-    reduction = reduction_of(size_average, reduce, reduction,
-                             allowed=("none", "mean", "sum", "batchmean"))
+    reduction = reduction_of(
+        size_average, reduce, reduction, allowed=("none", "mean", "sum", "batchmean")
+    )
     return apply(*kl_div_call(input, target, reduction, log_target))

@@ -10,8 +10,17 @@ from ...ops import norm as N
 from ...tensor import apply
 from ._sizes import check_float, check_tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "batch_norm_arguments",
-           "layer_norm_arguments", "group_norm_arguments", "rms_norm_arguments", "updated"]
+__all__ = [
+    "batch_norm",
+    "layer_norm",
+    "group_norm",
+    "rms_norm",
+    "batch_norm_arguments",
+    "layer_norm_arguments",
+    "group_norm_arguments",
+    "rms_norm_arguments",
+    "updated",
+]
 
 
 def _parameter(value, name, function, size=None):
@@ -19,18 +28,28 @@ def _parameter(value, name, function, size=None):
         return None
     check_tensor(value, function, name)
     if size is not None and tuple(value.shape) != tuple(size):
-        raise RuntimeError(f"{function}: expected {name} of size {list(size)}, got "
-                           f"{list(value.shape)}")
+        raise RuntimeError(
+            f"{function}: expected {name} of size {list(size)}, got {list(value.shape)}"
+        )
     return value
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-05,
+):
     """Normalize each channel of (N, C, ...) by its batch statistics (``training``) or by the
     running ones. In training the running statistics are updated in place:
     ``running = (1 - momentum) * running + momentum * batch`` (the variance unbiased)."""
-    op, args = batch_norm_arguments(input, running_mean, running_var, weight, bias, training,
-                                    momentum, eps)
+    op, args = batch_norm_arguments(
+        input, running_mean, running_var, weight, bias, training, momentum, eps
+    )
     out = apply(op, *args)
     updated(running_mean, running_var, training)
     return out
@@ -44,15 +63,25 @@ def updated(running_mean, running_var, training):
                 t._vc[0] += 1  # saved copies of it are now stale
 
 
-def batch_norm_arguments(input, running_mean, running_var, weight=None, bias=None,
-                         training=False, momentum=0.1, eps=1e-05):
+def batch_norm_arguments(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-05,
+):
     """The batch-norm op and its checked arguments (the running statistics as arrays the
     forward updates in place)."""
     check_tensor(input, "batch_norm")
     check_float(input, "batch_norm")
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2D input (N, C, ...), got "
-                         f"{input.ndim}D input of size {list(input.shape)}")
+        raise ValueError(
+            f"batch_norm: expected at least 2D input (N, C, ...), got "
+            f"{input.ndim}D input of size {list(input.shape)}"
+        )
     channels = input.shape[1]
     weight = _parameter(weight, "weight", "batch_norm", (channels,))
     bias = _parameter(bias, "bias", "batch_norm", (channels,))
@@ -60,20 +89,33 @@ def batch_norm_arguments(input, running_mean, running_var, weight=None, bias=Non
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         t = _parameter(t, name, "batch_norm", (channels,))
         if t is not None and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"batch_norm: expected {name} to have the input's dtype "
-                               f"({input.dtype}), got {t.dtype}")
+            raise RuntimeError(
+                f"batch_norm: expected {name} to have the input's dtype "
+                f"({input.dtype}), got {t.dtype}"
+            )
         stats.append(t)
     if training:
         per_channel = input.numel() // channels if channels else 0
         if per_channel <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input "
+                f"size {input.shape}"
+            )
     elif stats[0] is None or stats[1] is None:
-        raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
-                           "evaluation mode")
+        raise RuntimeError(
+            "batch_norm: running_mean and running_var must be defined in evaluation mode"
+        )
     arrays = [None if t is None else t._data for t in stats]
-    return N.batch_norm, (input, weight, bias, arrays[0], arrays[1], bool(training),
-                          float(momentum if momentum is not None else 0.0), float(eps))
+    return N.batch_norm, (
+        input,
+        weight,
+        bias,
+        arrays[0],
+        arrays[1],
+        bool(training),
+        float(momentum if momentum is not None else 0.0),
+        float(eps),
+    )
 
 
 def _normalized_shape(shape):
@@ -93,10 +135,11 @@ def layer_norm_arguments(input, normalized_shape, weight=None, bias=None, eps=1e
     check_float(input, "layer_norm")
     shape = _normalized_shape(normalized_shape)
     k = len(shape)
-    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+    if k == 0 or tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
     weight = _parameter(weight, "weight", "layer_norm", shape)
     bias = _parameter(bias, "bias", "layer_norm", shape)
     return N.layer_norm, input, k, weight, bias, float(eps)
@@ -113,13 +156,16 @@ def group_norm_arguments(input, num_groups, weight=None, bias=None, eps=1e-05):
     check_tensor(input, "group_norm")
     check_float(input, "group_norm")
     if input.ndim < 2:
-        raise RuntimeError(f"group_norm: expected at least 2D input (N, C, ...), got "
-                           f"{list(input.shape)}")
+        raise RuntimeError(
+            f"group_norm: expected at least 2D input (N, C, ...), got {list(input.shape)}"
+        )
     channels = input.shape[1]
     if num_groups <= 0 or channels % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(input.shape)} and "
-                           f"num_groups={num_groups}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by "
+            f"num_groups, but got input of shape {list(input.shape)} and "
+            f"num_groups={num_groups}"
+        )
     weight = _parameter(weight, "weight", "group_norm", (channels,))
     bias = _parameter(bias, "bias", "group_norm", (channels,))
     return N.group_norm, input, int(num_groups), weight, bias, float(eps)
@@ -137,12 +183,12 @@ def rms_norm_arguments(input, normalized_shape, weight=None, eps=None):
     check_float(input, "rms_norm")
     shape = _normalized_shape(normalized_shape)
     k = len(shape)
-    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape:
+    if k == 0 or tuple(input.shape[input.ndim - k :]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
     weight = _parameter(weight, "weight", "rms_norm", shape)
     if eps is None:
         eps = float(numpy.finfo(input._data.dtype).eps)
     return N.rms_norm, input, k, weight, float(eps)
-

@@ -12,14 +12,26 @@ from ...ops.op import renamed
 from ...tensor import apply, wrap
 from ._sizes import batched, check_float, ntuple, unbatched
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "max_pool_arguments", "avg_pool_arguments", "adaptive_avg_pool_arguments"]
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "max_pool_arguments",
+    "avg_pool_arguments",
+    "adaptive_avg_pool_arguments",
+]
 
 _MAX_POOL = {1: renamed(P.max_pool, "MaxPool1DWithIndicesBackward0"), 2: P.max_pool}
 _AVG_POOL = {1: renamed(P.avg_pool, "AvgPool1DBackward0"), 2: P.avg_pool}
-_ADAPTIVE = {1: renamed(R.separable, "AdaptiveAvgPool1DBackward0"),
-             2: renamed(R.separable, "AdaptiveAvgPool2DBackward0")}
+_ADAPTIVE = {
+    1: renamed(R.separable, "AdaptiveAvgPool1DBackward0"),
+    2: renamed(R.separable, "AdaptiveAvgPool2DBackward0"),
+}
 
 
 def _pool_size(name, size, kernel, stride, pad, dilation, ceil_mode):
@@ -31,16 +43,21 @@ def _pool_size(name, size, kernel, stride, pad, dilation, ceil_mode):
     if ceil_mode and (out - 1) * stride >= size + pad:
         out -= 1
     if out < 1:
-        raise RuntimeError(f"{name}: output size is too small: input size {size}, kernel "
-                           f"{kernel}, stride {stride}, padding {pad}, dilation {dilation} give "
-                           f"{out}")
+        raise RuntimeError(
+            f"{name}: output size is too small: input size {size}, kernel "
+            f"{kernel}, stride {stride}, padding {pad}, dilation {dilation} give "
+            f"{out}"
+        )
     return out
 
 
 def _geometry(name, d, x, kernel_size, stride, padding, dilation, ceil_mode):
     kernel = ntuple(kernel_size, d, "kernel_size", name)
-    stride = kernel if stride is None or stride == [] or stride == () else \
-        ntuple(stride, d, "stride", name)
+    stride = (
+        kernel
+        if stride is None or stride == [] or stride == ()
+        else ntuple(stride, d, "stride", name)
+    )
     pads = ntuple(padding, d, "padding", name)
     dilation = ntuple(dilation, d, "dilation", name)
     for what, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
@@ -48,20 +65,27 @@ def _geometry(name, d, x, kernel_size, stride, padding, dilation, ceil_mode):
             raise RuntimeError(f"{name}: {what} must be greater than zero, but got {list(values)}")
     for k, p, dl in zip(kernel, pads, dilation):
         if p < 0 or p > (dl * (k - 1) + 1) // 2:
-            raise RuntimeError(f"{name}: pad should be at most half of effective kernel size, "
-                               f"but got pad={p}, kernel_size={k} and dilation={dl}")
-    out = tuple(_pool_size(name, n, k, s, p, dl, ceil_mode) for n, k, s, p, dl in
-                zip(x.shape[2:], kernel, stride, pads, dilation))
+            raise RuntimeError(
+                f"{name}: pad should be at most half of effective kernel size, "
+                f"but got pad={p}, kernel_size={k} and dilation={dl}"
+            )
+    out = tuple(
+        _pool_size(name, n, k, s, p, dl, ceil_mode)
+        for n, k, s, p, dl in zip(x.shape[2:], kernel, stride, pads, dilation)
+    )
     # Pad after by exactly what the last window needs (more than `padding` with ceil_mode, or
     # less: trailing elements no window reads are cropped).
-    pairs = tuple((p, (o - 1) * s + dl * (k - 1) + 1 - n - p) for n, k, s, p, dl, o in
-                  zip(x.shape[2:], kernel, stride, pads, dilation, out))
+    pairs = tuple(
+        (p, (o - 1) * s + dl * (k - 1) + 1 - n - p)
+        for n, k, s, p, dl, o in zip(x.shape[2:], kernel, stride, pads, dilation, out)
+    )
     return kernel, stride, pairs, dilation, out
 
 
 def _max_pool(name, d, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    op, args, added = max_pool_arguments(name, d, input, kernel_size, stride, padding, dilation,
-                                         ceil_mode)
+    op, args, added = max_pool_arguments(
+        name, d, input, kernel_size, stride, padding, dilation, ceil_mode
+    )
     values = unbatched(apply(op, *args), added)
     if return_indices:
         return values, unbatched(wrap(args[-1]), added)
@@ -73,34 +97,41 @@ def max_pool_arguments(name, d, input, kernel_size, stride, padding, dilation, c
     and whether a batch dim was added."""
     x, added = batched(input, d, name)
     check_float(x, name)
-    kernel, stride, pairs, dilation, out = _geometry(name, d, x, kernel_size, stride, padding,
-                                                     dilation, ceil_mode)
+    kernel, stride, pairs, dilation, out = _geometry(
+        name, d, x, kernel_size, stride, padding, dilation, ceil_mode
+    )
     indices = numpy.empty(x.shape[:2] + out, numpy.int64)
     return _MAX_POOL[d], (x, kernel, stride, pairs, dilation, indices), added
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """The max of each window along L of (N, C, L) or (C, L)."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """The max of each window of (N, C, H, W) or (C, H, W); ``return_indices`` also gives each
     max's flat position in its input plane."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=True):
+def max_pool1d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=True):
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -113,20 +144,24 @@ def _counts(size, kernel, stride, pad, out, include_pad):
     return numpy.minimum(end, size) - numpy.maximum(start, 0)
 
 
-def _avg_pool(name, d, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override):
-    op, args, added = avg_pool_arguments(name, d, input, kernel_size, stride, padding, ceil_mode,
-                                         count_include_pad, divisor_override)
+def _avg_pool(
+    name, d, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+):
+    op, args, added = avg_pool_arguments(
+        name, d, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
     return unbatched(apply(op, *args), added)
 
 
-def avg_pool_arguments(name, d, input, kernel_size, stride, padding, ceil_mode,
-                       count_include_pad, divisor_override):
+def avg_pool_arguments(
+    name, d, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+):
     """The average-pool op, its checked arguments, and whether a batch dim was added."""
     x, added = batched(input, d, name)
     check_float(x, name)
-    kernel, stride, pairs, _, out = _geometry(name, d, x, kernel_size, stride, padding, 1,
-                                              ceil_mode)
+    kernel, stride, pairs, _, out = _geometry(
+        name, d, x, kernel_size, stride, padding, 1, ceil_mode
+    )
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{name}: divisor must be not zero")
@@ -143,19 +178,35 @@ def avg_pool_arguments(name, d, input, kernel_size, stride, padding, ceil_mode,
     return _AVG_POOL[d], (x, kernel, stride, pairs, divisor), added
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """The mean of each window along L of (N, C, L) or (C, L)."""
-    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, None)
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """The mean of each window of (N, C, H, W) or (C, H, W). ``count_include_pad=False`` divides
     by the number of input (not padding) elements in the window."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
 def _averaging(size, out, dtype):
@@ -180,16 +231,19 @@ def adaptive_avg_pool_arguments(name, d, input, output_size):
         output_size = (output_size,) * d
     output_size = tuple(output_size)
     if len(output_size) != d:
-        raise ValueError(f"{name}: output_size must be an int or a tuple of {d}, got "
-                         f"{output_size!r}")
+        raise ValueError(
+            f"{name}: output_size must be an int or a tuple of {d}, got {output_size!r}"
+        )
     sizes = tuple(n if o is None else int(o) for n, o in zip(x.shape[2:], output_size))
     if any(o <= 0 for o in sizes):
         raise RuntimeError(f"{name}: output_size must be positive, got {list(sizes)}")
     if any(n == 0 for n in x.shape[2:]):
-        raise RuntimeError(f"{name}: expected input with non-zero spatial size, got "
-                           f"{list(x.shape)}")
-    matrices = tuple(None if n == o else _averaging(n, o, x._data.dtype)
-                     for n, o in zip(x.shape[2:], sizes))
+        raise RuntimeError(
+            f"{name}: expected input with non-zero spatial size, got {list(x.shape)}"
+        )
+    matrices = tuple(
+        None if n == o else _averaging(n, o, x._data.dtype) for n, o in zip(x.shape[2:], sizes)
+    )
     return _ADAPTIVE[d], (x, matrices), added
 
 

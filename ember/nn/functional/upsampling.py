@@ -20,9 +20,11 @@ __all__ = ["interpolate", "upsample"]
 _LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 _NEAREST = {d: renamed(R.take_axes, f"UpsampleNearest{d}DBackward0") for d in (1, 2, 3)}
 _NEAREST_EXACT = {d: renamed(R.take_axes, f"UpsampleNearestExact{d}DBackward0") for d in (1, 2, 3)}
-_LINEAR_OPS = {1: renamed(R.separable, "UpsampleLinear1DBackward0"),
-               2: renamed(R.separable, "UpsampleBilinear2DBackward0"),
-               3: renamed(R.separable, "UpsampleTrilinear3DBackward0")}
+_LINEAR_OPS = {
+    1: renamed(R.separable, "UpsampleLinear1DBackward0"),
+    2: renamed(R.separable, "UpsampleBilinear2DBackward0"),
+    3: renamed(R.separable, "UpsampleTrilinear3DBackward0"),
+}
 _AREA = {d: renamed(R.separable, f"AdaptiveAvgPool{d}DBackward0") for d in (1, 2, 3)}
 
 
@@ -33,15 +35,22 @@ def _sizes_and_scales(input, d, size, scale_factor, recompute_scale_factor):
     if size is not None:
         sizes = (int(size),) * d if isinstance(size, int) else tuple(int(s) for s in size)
         if len(sizes) != d:
-            raise ValueError(f"interpolate: input with {d} spatial dims expects size of length "
-                             f"{d}, got {list(sizes)}")
+            raise ValueError(
+                f"interpolate: input with {d} spatial dims expects size of length "
+                f"{d}, got {list(sizes)}"
+            )
         scales = (None,) * d
     else:
-        scales = (float(scale_factor),) * d if isinstance(scale_factor, (int, float)) else \
-            tuple(float(s) for s in scale_factor)
+        scales = (
+            (float(scale_factor),) * d
+            if isinstance(scale_factor, (int, float))
+            else tuple(float(s) for s in scale_factor)
+        )
         if len(scales) != d:
-            raise ValueError(f"interpolate: input with {d} spatial dims expects scale_factor of "
-                             f"length {d}, got {list(scales)}")
+            raise ValueError(
+                f"interpolate: input with {d} spatial dims expects scale_factor of "
+                f"length {d}, got {list(scales)}"
+            )
         sizes = tuple(int(math.floor(n * s)) for n, s in zip(spatial, scales))
         if recompute_scale_factor:
             scales = (None,) * d
@@ -70,8 +79,7 @@ def _nearest_index(size, out, scale, exact):
 def _linear_matrix(size, out, scale, align_corners, dtype):
     step = _source_scale(size, out, scale, align_corners)
     positions = numpy.arange(out, dtype=numpy.float64)
-    source = positions * step if align_corners else numpy.maximum(step * (positions + 0.5) - 0.5,
-                                                                  0)
+    source = positions * step if align_corners else numpy.maximum(step * (positions + 0.5) - 0.5, 0)
     low = numpy.minimum(numpy.floor(source).astype(numpy.int64), size - 1)
     high = numpy.minimum(low + 1, size - 1)
     weight_high = source - low
@@ -90,24 +98,36 @@ def _area_matrix(size, out, dtype):
     return matrix
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize (N, C, *spatial) to ``size`` or by ``scale_factor``. Modes: ``'nearest'``,
     ``'nearest-exact'``, ``'linear'`` (3D input), ``'bilinear'`` (4D), ``'trilinear'`` (5D),
     ``'area'``."""
     check_tensor(input, "interpolate")
     d = input.ndim - 2
     if d not in (1, 2, 3):
-        raise ValueError(f"interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
-                         f"{input.ndim}D input of size {list(input.shape)}")
+        raise ValueError(
+            f"interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
+            f"{input.ndim}D input of size {list(input.shape)}"
+        )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by ember")
     if mode in _LINEAR and _LINEAR[mode] != d:
-        raise ValueError(f"interpolate: mode '{mode}' expects a {_LINEAR[mode] + 2}D input, got "
-                         f"{input.ndim}D")
+        raise ValueError(
+            f"interpolate: mode '{mode}' expects a {_LINEAR[mode] + 2}D input, got {input.ndim}D"
+        )
     if align_corners is not None and mode not in _LINEAR:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     sizes, scales = _sizes_and_scales(input, d, size, scale_factor, recompute_scale_factor)
     spatial = tuple(input.shape[2:])
     if mode in ("nearest", "nearest-exact"):
@@ -117,15 +137,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     check_float(input, "interpolate")
     dtype = input._data.dtype
     if mode in _LINEAR:
-        matrices = tuple(_linear_matrix(n, o, s, bool(align_corners), dtype)
-                         for n, o, s in zip(spatial, sizes, scales))
+        matrices = tuple(
+            _linear_matrix(n, o, s, bool(align_corners), dtype)
+            for n, o, s in zip(spatial, sizes, scales)
+        )
         return apply(_LINEAR_OPS[d], input, matrices)
     if mode == "area":
-        matrices = tuple(None if n == o else _area_matrix(n, o, dtype)
-                         for n, o in zip(spatial, sizes))
+        matrices = tuple(
+            None if n == o else _area_matrix(n, o, dtype) for n, o in zip(spatial, sizes)
+        )
         return apply(_AREA[d], input, matrices)
-    raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (use 'nearest', "
-                              "'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area')")
+    raise NotImplementedError(
+        f"interpolate: mode '{mode}' is not supported (use 'nearest', "
+        "'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area')"
+    )
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -10,8 +10,20 @@ from ...tensor import Tensor, _dim, apply, apply_unary, wrap
 from ..functional.activation import floating
 from ..module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax",
-           "LogSoftmax", "SoftMax", "LogSoftMax"]
+__all__ = [
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Tanh",
+    "Sigmoid",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "SoftMax",
+    "LogSoftMax",
+]
 
 
 class _Pointwise(Module):
@@ -30,8 +42,9 @@ class _Pointwise(Module):
 
     def updateOutput(self, input):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got "
-                            f"{type(input).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: input must be a Tensor, got {type(input).__name__}"
+            )
         constants = self.constants(input)
         if self.inplace:
             self._before = None if self._output_has_input_sign else input._data.copy()
@@ -83,8 +96,10 @@ class LeakyReLU(_Pointwise):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         if inplace and negative_slope < 0:
-            raise RuntimeError("In-place leakyReLu backward calculation is triggered with a "
-                               "negative slope which is not supported.")
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a "
+                "negative slope which is not supported."
+            )
         self.negative_slope = negative_slope
         self.inplace = inplace
 
@@ -105,8 +120,10 @@ class ELU(_Pointwise):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         if inplace and alpha < 0:
-            raise RuntimeError("In-place elu backward calculation is triggered with a negative "
-                               "slope which is not supported.")
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative "
+                "slope which is not supported."
+            )
         self.alpha = alpha
         self.inplace = inplace
 
@@ -126,8 +143,9 @@ class GELU(_Pointwise):
     def __init__(self, approximate="none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise RuntimeError(f"approximate argument must be either none or tanh, got "
-                               f"'{approximate}'")
+            raise RuntimeError(
+                f"approximate argument must be either none or tanh, got '{approximate}'"
+            )
         self.approximate = approximate
 
     def constants(self, input):

@@ -31,18 +31,32 @@ class MultiheadAttention(Module):
     attn_mask=None, average_attn_weights=True, is_causal=False)`` returns ``(output,
     weights)``, ``weights`` averaged over heads (or per head) or None."""
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
-                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+            raise ValueError(
+                f"embed_dim and num_heads must be greater than 0, got "
+                f"embed_dim={embed_dim} and num_heads={num_heads} instead"
+            )
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
         if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
-                                      "supported by ember")
+            raise NotImplementedError(
+                "MultiheadAttention: add_bias_kv and add_zero_attn are not supported by ember"
+            )
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -83,29 +97,43 @@ class MultiheadAttention(Module):
     def _projections(self, query, key, value):
         e = self.embed_dim
         b = self.in_proj_bias
-        biases = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
+        biases = (None, None, None) if b is None else (b[:e], b[e : 2 * e], b[2 * e :])
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
             if query is key and key is value:  # self-attention: one matmul for all three
                 return E.chunk(F.linear(query, w, b), 3, -1)
-            weights = (w[:e], w[e:2 * e], w[2 * e:])
+            weights = (w[:e], w[e : 2 * e], w[2 * e :])
         else:
             weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
-        return tuple(F.linear(x, w, bias) for x, w, bias in zip((query, key, value), weights,
-                                                                 biases))
+        return tuple(
+            F.linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases)
+        )
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
-                attn_mask=None, average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         name = "MultiheadAttention"
         for what, t in (("query", query), ("key", key), ("value", value)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"{name}: {what} must be a Tensor, got {type(t).__name__}")
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise RuntimeError(f"{name}: query, key and value must all be 3-D (batched) or 2-D "
-                               f"(unbatched); got {query.ndim}-D, {key.ndim}-D, {value.ndim}-D")
+            raise RuntimeError(
+                f"{name}: query, key and value must all be 3-D (batched) or 2-D "
+                f"(unbatched); got {query.ndim}-D, {key.ndim}-D, {value.ndim}-D"
+            )
         if query.shape[-1] != self.embed_dim:
-            raise RuntimeError(f"{name}: was expecting embedding dimension of {self.embed_dim}, "
-                               f"but got {query.shape[-1]}")
+            raise RuntimeError(
+                f"{name}: was expecting embedding dimension of {self.embed_dim}, "
+                f"but got {query.shape[-1]}"
+            )
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
         unbatched = query.ndim == 2
@@ -159,24 +187,29 @@ class MultiheadAttention(Module):
         if attn_mask is not None:
             if attn_mask.ndim == 2:
                 if tuple(attn_mask.shape) != (length, source):
-                    raise RuntimeError(f"The shape of the 2D attn_mask is "
-                                       f"{list(attn_mask.shape)}, but should be "
-                                       f"{[length, source]}.")
+                    raise RuntimeError(
+                        f"The shape of the 2D attn_mask is "
+                        f"{list(attn_mask.shape)}, but should be "
+                        f"{[length, source]}."
+                    )
                 total = _additive(attn_mask, dtype)
             elif attn_mask.ndim == 3:
                 expected = (batch * self.num_heads, length, source)
                 if tuple(attn_mask.shape) != expected:
-                    raise RuntimeError(f"The shape of the 3D attn_mask is "
-                                       f"{list(attn_mask.shape)}, but should be "
-                                       f"{list(expected)}.")
-                total = _additive(attn_mask, dtype).reshape(batch, self.num_heads, length,
-                                                            source)
+                    raise RuntimeError(
+                        f"The shape of the 3D attn_mask is "
+                        f"{list(attn_mask.shape)}, but should be "
+                        f"{list(expected)}."
+                    )
+                total = _additive(attn_mask, dtype).reshape(batch, self.num_heads, length, source)
             else:
                 raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
         if key_padding_mask is not None:
             if tuple(key_padding_mask.shape) != (batch, source):
-                raise RuntimeError(f"expected key_padding_mask of shape {[batch, source]}, but "
-                                   f"got {list(key_padding_mask.shape)}")
+                raise RuntimeError(
+                    f"expected key_padding_mask of shape {[batch, source]}, but "
+                    f"got {list(key_padding_mask.shape)}"
+                )
             padding = _additive(key_padding_mask, dtype).reshape(batch, 1, 1, source)
             total = padding if total is None else total + padding
         return total
@@ -187,7 +220,8 @@ def _additive(mask, dtype):
     if mask._data.dtype == numpy.bool_:
         return wrap(numpy.where(mask._data, -numpy.inf, 0).astype(dtype))
     if mask._data.dtype != dtype:
-        raise RuntimeError(f"MultiheadAttention: expected a bool mask or one of the query's "
-                           f"dtype ({wrap(numpy.zeros(0, dtype)).dtype}), got {mask.dtype}")
+        raise RuntimeError(
+            f"MultiheadAttention: expected a bool mask or one of the query's "
+            f"dtype ({wrap(numpy.zeros(0, dtype)).dtype}), got {mask.dtype}"
+        )
     return mask
-

@@ -31,7 +31,7 @@ class _DropoutNd(OpLayer):
             return self.composite(input, function(input, self.p, self.training, self.inplace))
         function(input, 0.0, False)  # the function's checks (and warnings), without a draw
         batched = input.ndim == self._spatial + 2 or (self._spatial == 2 and input.ndim == 3)
-        shape = (tuple(input.shape[:2]) if batched else tuple(input.shape[:1]))
+        shape = tuple(input.shape[:2]) if batched else tuple(input.shape[:1])
         shape += (1,) * (input.ndim - len(shape))
         mask = keep_mask(shape, self.p, input._data.dtype)
         return self.run(input, E.BINARY["mul"], (input, mask), 0)

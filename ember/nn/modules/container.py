@@ -44,8 +44,9 @@ class Sequential(Module):
             return
         for i, module in enumerate(args):
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a "
-                                "Module")
+                raise TypeError(
+                    f"Sequential: argument {i} is a {type(module).__name__}, not a Module"
+                )
             self.add_module(str(i), module)
 
     # ----- a list of layers ---------------------------------------------------------------------
@@ -75,8 +76,10 @@ class Sequential(Module):
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+            raise ValueError(
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
         return Sequential(*self, *other)
 
     def __iadd__(self, other):
@@ -123,8 +126,10 @@ class Sequential(Module):
 
     def _trace(self, input, method):
         if not self._check_input(input, method):
-            raise RuntimeError(f"Sequential.{method}: no forward on record; the layers' inputs "
-                               "come from forward, so call forward(input) first")
+            raise RuntimeError(
+                f"Sequential.{method}: no forward on record; the layers' inputs "
+                "come from forward, so call forward(input) first"
+            )
         return list(self._modules.values()), self._inputs
 
     def updateGradInput(self, input, gradOutput):
@@ -199,8 +204,10 @@ class ModuleList(Module):
 
     def extend(self, modules):
         if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
-            raise TypeError("ModuleList.extend should be called with an iterable, but got "
-                            f"{type(modules).__name__}")
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                f"{type(modules).__name__}"
+            )
         for module in modules:
             self.append(module)
         return self
@@ -264,7 +271,8 @@ class ModuleDict(Module):
         pairs = modules.items() if hasattr(modules, "items") else modules
         for i, pair in enumerate(pairs):
             if isinstance(pair, (tuple, list)) and len(pair) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{i} has length "
-                                 f"{len(pair)}; 2 is required")
+                raise ValueError(
+                    f"ModuleDict update sequence element #{i} has length {len(pair)}; 2 is required"
+                )
             key, module = pair
             self[key] = module

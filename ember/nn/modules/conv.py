@@ -20,8 +20,7 @@ from ..functional.padding import pad
 from ..parameter import Parameter
 from .op_layer import OpLayer
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "SpatialConvolution"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "SpatialConvolution"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -34,30 +33,48 @@ class _ConvNd(OpLayer):
     _dims = 2
     _transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", output_padding=0, device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        output_padding=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         d = self._dims
         name = type(self).__name__
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
         if in_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) must be divisible by groups "
-                             f"({groups})")
+            raise ValueError(
+                f"{name}: in_channels ({in_channels}) must be divisible by groups ({groups})"
+            )
         if out_channels % groups:
-            raise ValueError(f"{name}: out_channels ({out_channels}) must be divisible by groups "
-                             f"({groups})")
+            raise ValueError(
+                f"{name}: out_channels ({out_channels}) must be divisible by groups ({groups})"
+            )
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, got "
-                             f"'{padding_mode}'")
+            raise ValueError(
+                f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, got '{padding_mode}'"
+            )
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: invalid padding string '{padding}', should be one of "
-                                 "'valid' or 'same'")
+                raise ValueError(
+                    f"{name}: invalid padding string '{padding}', should be one of "
+                    "'valid' or 'same'"
+                )
             if padding == "same" and any(s != 1 for s in _tuple(stride, d)):
-                raise ValueError(f"{name}: padding='same' is not supported for strided "
-                                 "convolutions")
+                raise ValueError(
+                    f"{name}: padding='same' is not supported for strided convolutions"
+                )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _tuple(kernel_size, d)
         self.stride = _tuple(stride, d)
@@ -66,8 +83,11 @@ class _ConvNd(OpLayer):
         self.output_padding = _tuple(output_padding, d)
         self.groups, self.padding_mode = groups, padding_mode
         self.transposed = self._transposed
-        shape = ((in_channels, out_channels // groups) if self._transposed
-                 else (out_channels, in_channels // groups)) + self.kernel_size
+        shape = (
+            (in_channels, out_channels // groups)
+            if self._transposed
+            else (out_channels, in_channels // groups)
+        ) + self.kernel_size
         self.weight = Parameter(empty(shape, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
@@ -85,8 +105,10 @@ class _ConvNd(OpLayer):
                 init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0,) * self._dims:
             padding = self.padding if isinstance(self.padding, tuple) else repr(self.padding)
             text += f", padding={padding}"
@@ -120,14 +142,29 @@ class _ConvNd(OpLayer):
         if self.padding_mode != "zeros":
             padded = pad(input, self._mode_padding(), mode=self.padding_mode)
             convolution = getattr(F, name)
-            output = convolution(padded, self.weight, self.bias, self.stride, 0, self.dilation,
-                                 self.groups)
+            output = convolution(
+                padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
             return self.composite(input, output)
-        x, added, geometry = convolution_arguments(name, self._dims, input, self.weight,
-                                                   self.bias, self.stride, self.padding,
-                                                   self.dilation, self.groups)
-        return self.run(input, C.conv, (x, self.weight, self.bias, geometry), 0,
-                        {1: self.weight, 2: self.bias}, added)
+        x, added, geometry = convolution_arguments(
+            name,
+            self._dims,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+        )
+        return self.run(
+            input,
+            C.conv,
+            (x, self.weight, self.bias, geometry),
+            0,
+            {1: self.weight, 2: self.bias},
+            added,
+        )
 
 
 class Conv1d(_ConvNd):
@@ -153,14 +190,37 @@ class Conv3d(_ConvNd):
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for '
-                             f"{type(self).__name__}")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            device,
+            dtype,
+        )
 
     def updateOutput(self, input, output_size=None):
         name = f"conv_transpose{self._dims}d"
@@ -168,10 +228,25 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is not None:
             extra = self._output_padding_for(input, output_size)
         x, added, geometry, shape = transposed_arguments(
-            name, self._dims, input, self.weight, self.bias, self.stride, self.padding, extra,
-            self.groups, self.dilation)
-        return self.run(input, C.conv_transpose, (x, self.weight, self.bias, geometry, shape), 0,
-                        {1: self.weight, 2: self.bias}, added)
+            name,
+            self._dims,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            extra,
+            self.groups,
+            self.dilation,
+        )
+        return self.run(
+            input,
+            C.conv_transpose,
+            (x, self.weight, self.bias, geometry, shape),
+            0,
+            {1: self.weight, 2: self.bias},
+            added,
+        )
 
     def forward(self, input, output_size=None):
         return self.updateOutput(input, output_size)
@@ -182,13 +257,16 @@ class _ConvTransposeNd(_ConvNd):
         wanted = tuple(output_size)[-d:]
         spatial = input.shape[-d:]
         extra = []
-        for n, want, s, p, dl, k in zip(spatial, wanted, self.stride, self.padding,
-                                       self.dilation, self.kernel_size):
+        for n, want, s, p, dl, k in zip(
+            spatial, wanted, self.stride, self.padding, self.dilation, self.kernel_size
+        ):
             smallest = (n - 1) * s - 2 * p + dl * (k - 1) + 1
             if not smallest <= want < smallest + s:
-                raise ValueError(f"{type(self).__name__}: requested an output size of "
-                                 f"{list(wanted)}, but valid sizes range from {smallest} to "
-                                 f"{smallest + s - 1} (for an input of {list(spatial)})")
+                raise ValueError(
+                    f"{type(self).__name__}: requested an output size of "
+                    f"{list(wanted)}, but valid sizes range from {smallest} to "
+                    f"{smallest + s - 1} (for an input of {list(spatial)})"
+                )
             extra.append(want - smallest)
         return tuple(extra)
 

@@ -33,8 +33,10 @@ class Dropout(Module):
 
     def updateGradInput(self, input, gradOutput):
         if not self._check_input(input, "updateGradInput"):
-            raise RuntimeError("Dropout.updateGradInput: no forward on record; the mask is drawn "
-                               "in forward, so call forward(input) first")
+            raise RuntimeError(
+                "Dropout.updateGradInput: no forward on record; the mask is drawn "
+                "in forward, so call forward(input) first"
+            )
         mask = self._mask
         grad = self._check_grad_output(gradOutput, input._data.shape, input._data.dtype)
         self.gradInput = gradOutput if mask is None else wrap(grad * mask)

@@ -46,8 +46,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
     def updateOutput(self, input):
         output = F.linear(input, self.weight, self.bias)
@@ -76,8 +78,10 @@ class Linear(Module):
 
     def backward(self, input, gradOutput, scale=1):
         cls = type(self)
-        if (cls.updateGradInput is not Linear.updateGradInput
-                or cls.accGradParameters is not Linear.accGradParameters):
+        if (
+            cls.updateGradInput is not Linear.updateGradInput
+            or cls.accGradParameters is not Linear.accGradParameters
+        ):
             return super().backward(input, gradOutput, scale)  # a subclass changed one of them
         args = self._vjp_args(input, gradOutput, "backward")  # checked once for both
         self.gradInput = wrap(_layers.linear.vjps[0](*args))

@@ -21,9 +21,22 @@ from .. import functional as F
 from ..functional import loss as FL
 from ..module import Module, op_vjp
 
-__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
-           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "MSECriterion", "AbsCriterion",
-           "ClassNLLCriterion", "CrossEntropyCriterion", "BCECriterion"]
+__all__ = [
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "NLLLoss",
+    "CrossEntropyLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "KLDivLoss",
+    "MSECriterion",
+    "AbsCriterion",
+    "ClassNLLCriterion",
+    "CrossEntropyCriterion",
+    "BCECriterion",
+]
 
 
 _ONES = {}
@@ -136,8 +149,9 @@ class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices given log-probabilities. Torch7:
     ``ClassNLLCriterion`` (with 0-based class indices, as everywhere in ember)."""
 
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean"):
+    def __init__(
+        self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
@@ -149,27 +163,45 @@ class CrossEntropyLoss(_WeightedLoss):
     """``NLLLoss`` of ``LogSoftmax`` over the class dim; also probability targets and label
     smoothing. Torch7: ``CrossEntropyCriterion``."""
 
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean", label_smoothing=0.0):
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index=-100,
+        reduce=None,
+        reduction="mean",
+        label_smoothing=0.0,
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def updateOutput(self, input, target):
-        self.output = F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                                      reduction=self.reduction,
-                                      label_smoothing=self.label_smoothing)
+        self.output = F.cross_entropy(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
         return self.output
 
     def updateGradInput(self, input, target):
-        if (isinstance(input, Tensor) and input.is_floating_point() and input.ndim
-                and isinstance(target, Tensor) and not target.is_floating_point()
-                and self.label_smoothing == 0):
+        if (
+            isinstance(input, Tensor)
+            and input.is_floating_point()
+            and input.ndim
+            and isinstance(target, Tensor)
+            and not target.is_floating_point()
+            and self.label_smoothing == 0
+        ):
             # The chain rule through the two ops, by hand: NLL's VJP, then LogSoftmax's.
             dim = FL.class_dim(input)
             log_p = R.log_softmax.forward(input._data, dim)
-            op, *args = FL.nll_loss_call(wrap(log_p), target, self.weight, self.ignore_index,
-                                         self.reduction, "cross_entropy")
+            op, *args = FL.nll_loss_call(
+                wrap(log_p), target, self.weight, self.ignore_index, self.reduction, "cross_entropy"
+            )
             grad_log_p = op_vjp(op, args, _one(log_p.dtype))
             self.gradInput = wrap(op_vjp(R.log_softmax, (input, dim), grad_log_p, out=log_p))
             return self.gradInput
@@ -186,15 +218,17 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from logits."""
 
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
-                 pos_weight=None):
+    def __init__(
+        self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+    ):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
     def _call(self, input, target):
-        return FL.binary_cross_entropy_with_logits_call(input, target, self.weight,
-                                                        self.pos_weight, self.reduction)
+        return FL.binary_cross_entropy_with_logits_call(
+            input, target, self.weight, self.pos_weight, self.reduction
+        )
 
 
 class KLDivLoss(_Loss):
@@ -216,8 +250,11 @@ def _forward_of(self, input, target):
 
 
 # A loss class that writes its own forward gets these (its forward, and autograd for backward).
-_Loss._default_protocol = {"updateOutput": _forward_of, "_call": _Loss._call,
-                           "updateGradInput": _Loss.updateGradInput}
+_Loss._default_protocol = {
+    "updateOutput": _forward_of,
+    "_call": _Loss._call,
+    "updateGradInput": _Loss.updateGradInput,
+}
 
 MSECriterion = MSELoss
 AbsCriterion = L1Loss

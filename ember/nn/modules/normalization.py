@@ -11,7 +11,6 @@ Batch norm keeps running statistics as buffers, updated in place by each trainin
 ``momentum=None`` a cumulative average over ``num_batches_tracked`` batches) and used in eval.
 """
 
-
 from ...creation import ones, tensor, zeros
 from ...tensor import Tensor
 from ..functional.normalization import (
@@ -24,15 +23,31 @@ from ..functional.normalization import (
 from ..parameter import Parameter
 from .op_layer import OpLayer
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
-           "BatchNormalization", "SpatialBatchNormalization"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LayerNorm",
+    "GroupNorm",
+    "RMSNorm",
+    "BatchNormalization",
+    "SpatialBatchNormalization",
+]
 
 
 class _BatchNorm(OpLayer):
     _dims = (2, 3)
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -64,17 +79,22 @@ class _BatchNorm(OpLayer):
             self.bias._data[...] = 0
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
     def _check_input_dim(self, input):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got "
-                            f"{type(input).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: input must be a Tensor, got {type(input).__name__}"
+            )
         if input.ndim not in self._dims:
             wanted = " or ".join(f"{d}D" for d in self._dims)
-            raise ValueError(f"{type(self).__name__}: expected {wanted} input (got "
-                             f"{input.ndim}D input of size {list(input.shape)})")
+            raise ValueError(
+                f"{type(self).__name__}: expected {wanted} input (got "
+                f"{input.ndim}D input of size {list(input.shape)})"
+            )
 
     def updateOutput(self, input):
         self._check_input_dim(input)
@@ -88,8 +108,9 @@ class _BatchNorm(OpLayer):
         use_running = not self.training or self.track_running_stats
         running_mean = self.running_mean if use_running else None
         running_var = self.running_var if use_running else None
-        op, args = batch_norm_arguments(input, running_mean, running_var, self.weight, self.bias,
-                                        use_batch, factor, self.eps)
+        op, args = batch_norm_arguments(
+            input, running_mean, running_var, self.weight, self.bias, use_batch, factor, self.eps
+        )
         output = self.run(input, op, args, 0, {1: self.weight, 2: self.bias})
         updated(running_mean, running_var, use_batch)
         return output
@@ -139,8 +160,15 @@ class LayerNorm(OpLayer):
     """Normalize each sample over its trailing ``normalized_shape`` dims, then an elementwise
     affine (``weight`` ones, ``bias`` zeros)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps=1e-5,
+        elementwise_affine=True,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
@@ -161,12 +189,14 @@ class LayerNorm(OpLayer):
             self.bias._data[...] = 0
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
     def updateOutput(self, input):
-        op, *args = layer_norm_arguments(input, self.normalized_shape, self.weight, self.bias,
-                                         self.eps)
+        op, *args = layer_norm_arguments(
+            input, self.normalized_shape, self.weight, self.bias, self.eps
+        )
         return self.run(input, op, args, 0, {2: self.weight, 3: self.bias})
 
 
@@ -178,8 +208,12 @@ class GroupNorm(OpLayer):
         super().__init__()
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
-        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
-                                                                     eps, affine)
+        self.num_groups, self.num_channels, self.eps, self.affine = (
+            num_groups,
+            num_channels,
+            eps,
+            affine,
+        )
         if affine:
             self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
             self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
@@ -196,8 +230,7 @@ class GroupNorm(OpLayer):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
     def updateOutput(self, input):
-        op, *args = group_norm_arguments(input, self.num_groups, self.weight, self.bias,
-                                         self.eps)
+        op, *args = group_norm_arguments(input, self.num_groups, self.weight, self.bias, self.eps)
         return self.run(input, op, args, 0, {2: self.weight, 3: self.bias})
 
 
@@ -205,8 +238,9 @@ class RMSNorm(OpLayer):
     """Scale each sample by the root mean square of its trailing ``normalized_shape`` dims (no
     centring), then an elementwise ``weight``; ``eps`` defaults to the dtype's epsilon."""
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
-                 dtype=None):
+    def __init__(
+        self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None
+    ):
         super().__init__()
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
@@ -220,11 +254,10 @@ class RMSNorm(OpLayer):
             self.weight._data[...] = 1
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
     def updateOutput(self, input):
         op, *args = rms_norm_arguments(input, self.normalized_shape, self.weight, self.eps)
         return self.run(input, op, args, 0, {2: self.weight})
-
-

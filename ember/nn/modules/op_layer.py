@@ -77,8 +77,11 @@ class OpLayer(Module):
     def backward(self, input, gradOutput, scale=1):
         cls = type(self)
         call = self._call(input, "backward")
-        if call is None or cls.updateGradInput is not OpLayer.updateGradInput or (
-                cls.accGradParameters is not OpLayer.accGradParameters):
+        if (
+            call is None
+            or cls.updateGradInput is not OpLayer.updateGradInput
+            or (cls.accGradParameters is not OpLayer.accGradParameters)
+        ):
             return super().backward(input, gradOutput, scale)
         items = self._param_items(call)
         grads = self._grads(call, gradOutput, [call[2]] + [i for i, _ in items], "backward")

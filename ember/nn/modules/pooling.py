@@ -15,15 +15,24 @@ from ..functional.pooling import (
 )
 from .op_layer import OpLayer
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "SpatialMaxPooling", "SpatialAveragePooling"]
+__all__ = [
+    "MaxPool1d",
+    "MaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "SpatialMaxPooling",
+    "SpatialAveragePooling",
+]
 
 
 class _MaxPoolNd(OpLayer):
     _dims = 2
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
@@ -31,13 +40,22 @@ class _MaxPoolNd(OpLayer):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
     def updateOutput(self, input):
-        op, args, added = max_pool_arguments(f"max_pool{self._dims}d", self._dims, input,
-                                             self.kernel_size, self.stride, self.padding,
-                                             self.dilation, self.ceil_mode)
+        op, args, added = max_pool_arguments(
+            f"max_pool{self._dims}d",
+            self._dims,
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+        )
         output = self.run(input, op, args, 0, None, added)
         if self.return_indices:
             indices = wrap(args[-1])
@@ -60,8 +78,15 @@ class MaxPool2d(_MaxPoolNd):
 class _AvgPoolNd(OpLayer):
     _dims = 2
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
@@ -72,10 +97,17 @@ class _AvgPoolNd(OpLayer):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def updateOutput(self, input):
-        op, args, added = avg_pool_arguments(f"avg_pool{self._dims}d", self._dims, input,
-                                             self.kernel_size, self.stride, self.padding,
-                                             self.ceil_mode, self.count_include_pad,
-                                             self.divisor_override)
+        op, args, added = avg_pool_arguments(
+            f"avg_pool{self._dims}d",
+            self._dims,
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
         return self.run(input, op, args, 0, None, added)
 
 
@@ -84,8 +116,9 @@ class AvgPool1d(_AvgPoolNd):
 
     _dims = 1
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
@@ -106,8 +139,9 @@ class _AdaptiveAvgPoolNd(OpLayer):
         return f"output_size={self.output_size}"
 
     def updateOutput(self, input):
-        op, args, added = adaptive_avg_pool_arguments(f"adaptive_avg_pool{self._dims}d",
-                                                      self._dims, input, self.output_size)
+        op, args, added = adaptive_avg_pool_arguments(
+            f"adaptive_avg_pool{self._dims}d", self._dims, input, self.output_size
+        )
         return self.run(input, op, args, 0, None, added)
 
 

@@ -35,8 +35,20 @@ def _check_tensor(value, name, what="input"):
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters per layer and direction, and the loop over them."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         if not isinstance(hidden_size, int) or hidden_size <= 0:
@@ -61,8 +73,9 @@ class RNNBase(Module):
                 if bias:
                     shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
                 for base, shape in shapes:
-                    setattr(self, base + suffix,
-                            Parameter(empty(shape, dtype=dtype, device=device)))
+                    setattr(
+                        self, base + suffix, Parameter(empty(shape, dtype=dtype, device=device))
+                    )
                     self._flat_weights_names.append(base + suffix)
         self.reset_parameters()
 
@@ -75,7 +88,7 @@ class RNNBase(Module):
     def all_weights(self):
         per = 4 if self.bias else 2
         names = self._flat_weights_names
-        return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
+        return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
@@ -103,17 +116,22 @@ class RNNBase(Module):
         _check_tensor(hx, type(self).__name__, what)
         if unbatched:
             if hx.ndim != 2:
-                raise RuntimeError(f"{type(self).__name__}: for unbatched 2-D input, {what} "
-                                   f"should also be 2-D but got {hx.ndim}-D tensor")
+                raise RuntimeError(
+                    f"{type(self).__name__}: for unbatched 2-D input, {what} "
+                    f"should also be 2-D but got {hx.ndim}-D tensor"
+                )
             hx = hx.unsqueeze(1)
         elif hx.ndim != 3:
-            raise RuntimeError(f"{type(self).__name__}: for batched 3-D input, {what} should "
-                               f"also be 3-D but got {hx.ndim}-D tensor")
+            raise RuntimeError(
+                f"{type(self).__name__}: for batched 3-D input, {what} should "
+                f"also be 3-D but got {hx.ndim}-D tensor"
+            )
         if tuple(hx.shape) != shape:
             raise RuntimeError(f"Expected hidden size {list(shape)}, got {list(hx.shape)}")
         if hx._data.dtype != x._data.dtype:
-            raise RuntimeError(f"{type(self).__name__}: {what} is {hx.dtype} but the input is "
-                               f"{x.dtype}")
+            raise RuntimeError(
+                f"{type(self).__name__}: {what} is {hx.dtype} but the input is {x.dtype}"
+            )
         return hx
 
     def _layer(self, x, layer, direction, h0, c0):
@@ -143,19 +161,26 @@ class RNNBase(Module):
         name = type(self).__name__
         _check_tensor(input, name)
         if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: expected input to be 2-D or 3-D but received "
-                             f"{input.ndim}-D tensor")
+            raise ValueError(
+                f"{name}: expected input to be 2-D or 3-D but received {input.ndim}-D tensor"
+            )
         if not input.is_floating_point():
             raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
         if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.shape[-1]}")
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {input.shape[-1]}"
+            )
         if self.weight_ih_l0._data.dtype != input._data.dtype:
-            raise RuntimeError(f"{name}: input is {input.dtype} but the weights are "
-                               f"{self.weight_ih_l0.dtype}")
+            raise RuntimeError(
+                f"{name}: input is {input.dtype} but the weights are {self.weight_ih_l0.dtype}"
+            )
         unbatched = input.ndim == 2
-        x = input.unsqueeze(1) if unbatched else (
-            input.transpose(0, 1) if self.batch_first else input)
+        x = (
+            input.unsqueeze(1)
+            if unbatched
+            else (input.transpose(0, 1) if self.batch_first else input)
+        )
         batch = x.shape[1]
         if self.mode == "LSTM":
             if hx is None:
@@ -173,8 +198,9 @@ class RNNBase(Module):
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                hs, h_n, c_n = self._layer(x, layer, direction, h0[k],
-                                           None if c0 is None else c0[k])
+                hs, h_n, c_n = self._layer(
+                    x, layer, direction, h0[k], None if c0 is None else c0[k]
+                )
                 outputs.append(hs)
                 finals_h.append(h_n)
                 finals_c.append(c_n)
@@ -202,8 +228,9 @@ class RNN(RNNBase):
         if len(args) > 3:  # PyTorch's positional order: input, hidden, num_layers, nonlinearity
             args, nonlinearity = args[:3] + args[4:], args[3]
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
-                             "'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
         self.nonlinearity = nonlinearity
 
@@ -264,8 +291,10 @@ class RNNCellBase(Module):
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: expected input to be 1D or 2D, got {input.ndim}D instead")
         if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"{name}: input has inconsistent input_size: got "
-                               f"{input.shape[-1]} expected {self.input_size}")
+            raise RuntimeError(
+                f"{name}: input has inconsistent input_size: got "
+                f"{input.shape[-1]} expected {self.input_size}"
+            )
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
         if hx is None:
@@ -273,20 +302,25 @@ class RNNCellBase(Module):
         _check_tensor(hx, name, what)
         h = hx.unsqueeze(0) if unbatched and hx.ndim == 1 else hx
         if tuple(h.shape) != (x.shape[0], self.hidden_size):
-            raise RuntimeError(f"{name}: {what} has inconsistent size {list(hx.shape)}, "
-                               f"expected {[x.shape[0], self.hidden_size]}")
+            raise RuntimeError(
+                f"{name}: {what} has inconsistent size {list(hx.shape)}, "
+                f"expected {[x.shape[0], self.hidden_size]}"
+            )
         return x, h, unbatched
 
     def _projections(self, x, h):
-        return (F.linear(x, self.weight_ih, self.bias_ih),
-                F.linear(h, self.weight_hh, self.bias_hh))
+        return (
+            F.linear(x, self.weight_ih, self.bias_ih),
+            F.linear(h, self.weight_hh, self.bias_hh),
+        )
 
 
 class RNNCell(RNNCellBase):
     """``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None
+    ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, device, dtype)

@@ -69,15 +69,15 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
             grad._vc[0] += 1
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
-                    foreach=None):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Rescale the gradients of ``parameters`` in place so that their joint ``norm_type``-norm
     is at most ``max_norm``; returns that norm before clipping (a 0-d tensor)."""
     is_generator = isinstance(parameters, types.GeneratorType)
     parameters = _as_list(parameters)
     if is_generator and not parameters:
-        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
-                      stacklevel=2)
+        warnings.warn(
+            "`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2
+        )
     grads = [p._grad for p in parameters if p._grad is not None]
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total_norm)

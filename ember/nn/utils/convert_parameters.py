@@ -34,11 +34,10 @@ def vector_to_parameters(vec, parameters):
     needed = sum(p.numel() for p in parameters)
     if vec.numel() < needed:
         raise ValueError(
-            f"vector_to_parameters: vec has {vec.numel()} elements but the parameters need "
-            f"{needed}"
+            f"vector_to_parameters: vec has {vec.numel()} elements but the parameters need {needed}"
         )
     pointer = 0
     for p in parameters:
         n = p.numel()
-        p.data = wrap(vec._data[pointer:pointer + n].reshape(p._data.shape))
+        p.data = wrap(vec._data[pointer : pointer + n].reshape(p._data.shape))
         pointer += n
