@@ -6,6 +6,8 @@ PyTorch's API and autograd, and Torch7's layer protocol on the same modules, on 
 
 __version__ = "0.1.0"
 
+import importlib
+
 from . import autograd  # first: it loads the graph, the engine and the Tensor in order
 from . import dtypes
 from .backend import device
@@ -222,5 +224,18 @@ class cuda:
     is_available = staticmethod(is_available)
 
 
-from . import data, datasets, nn, optim, testing, utils, viz
 from .serialization import load, save
+
+# The layers above the core load on first use (``ember.nn``, ``import ember.optim``), so that
+# ``import ember`` costs little more than importing NumPy.
+_SUBPACKAGES = ("nn", "optim", "data", "datasets", "viz", "testing", "utils")
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES))

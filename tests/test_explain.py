@@ -9,7 +9,7 @@ import torch
 from conftest import as_numpy, random_array, rng_for
 
 import ember
-from ember.autograd.explain import rule_shapes, short_name
+from ember.autograd.explanation import rule_shapes, short_name
 from ember.autograd.module_calls import record_module_call
 from ember.ops import elementwise as E
 from ember.ops import linalg as L

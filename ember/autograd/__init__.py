@@ -5,6 +5,8 @@ The lower floor (grad modes, graph nodes, the engine) knows nothing of tensors; 
 (custom Functions, ``grad``, gradcheck, the functional API) is built on :class:`ember.Tensor`.
 """
 
+import importlib
+
 from .grad_mode import (  # the lower floor first: ember.tensor builds on it
     enable_grad,
     inference_mode,
@@ -44,7 +46,13 @@ __all__ = [
     "run_backward",
 ]
 
-from . import functional  # noqa: E402  (last: it builds on ember.functions)
-from .explain import explain  # noqa: E402
-
 __all__ += ["functional", "explain"]
+
+
+def __getattr__(name):
+    # Loaded on first use: they build on ember.functions, which loads after this package.
+    if name == "functional":
+        return importlib.import_module(".functional", __name__)
+    if name == "explain":  # the function; its module is ember.autograd.explanation
+        return importlib.import_module(".explanation", __name__).explain
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

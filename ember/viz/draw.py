@@ -17,7 +17,7 @@ import warnings
 
 import numpy
 
-from ..autograd.explain import named_pairs, node_rules, rule_for, shape_text, short_name
+from ..autograd.explanation import named_pairs, node_rules, rule_for, shape_text, short_name
 from ..autograd.function import OutputSelect
 from ..autograd.module_calls import module_of_nodes
 from ..tensor import Tensor

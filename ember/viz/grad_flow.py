@@ -18,7 +18,7 @@ import math
 
 import numpy
 
-from ..autograd.explain import named_pairs
+from ..autograd.explanation import named_pairs
 
 __all__ = ["grad_flow", "GradFlow"]
 
