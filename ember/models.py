@@ -51,16 +51,23 @@ def lenet(input_shape, num_classes, mean=None, std=None):
     conv 5x5 (1->6, padding 2), ReLU, maxpool 2, conv 5x5 (6->16), ReLU, maxpool 2, then
     Linear 400->120->84->classes with ReLUs between."""
     if tuple(input_shape)[-2:] != (28, 28) or len(input_shape) not in (2, 3):
-        raise ValueError(f"lenet: expects 28 x 28 images (or 1 x 28 x 28), got input shape "
-                         f"{tuple(input_shape)}")
+        raise ValueError(
+            f"lenet: expects 28 x 28 images (or 1 x 28 x 28), got input shape {tuple(input_shape)}"
+        )
     return nn.Sequential(
         Standardize((1,), mean, std),
         AddChannel(),
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, num_classes),
     )
 

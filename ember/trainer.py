@@ -62,7 +62,8 @@ def load_data(config):
         test_set = datasets.mnist(config.root, train=False)
     else:
         raise ValueError(
-            f"unknown dataset '{config.dataset}': choose digits, fashion-mnist or mnist")
+            f"unknown dataset '{config.dataset}': choose digits, fashion-mnist or mnist"
+        )
     num_classes = len(train_set.classes)
     if config.limit:  # a quick run on the first examples (the test set shrinks in proportion)
         train_set = Subset(train_set, range(min(config.limit, len(train_set))))
@@ -83,14 +84,16 @@ def pixel_statistics(dataset, batch_size=4096):
     """One mean and standard deviation over all of a dataset's input values, each shape (1,)."""
     features = numpy.concatenate([x.numpy().ravel() for x, _ in DataLoader(dataset, batch_size)])
     mean, std = features.mean(dtype=numpy.float64), features.std(dtype=numpy.float64) + 1e-6
-    return (from_numpy(numpy.array([mean], numpy.float32)),
-            from_numpy(numpy.array([std], numpy.float32)))
+    return (
+        from_numpy(numpy.array([mean], numpy.float32)),
+        from_numpy(numpy.array([std], numpy.float32)),
+    )
 
 
 def _model(config, input_shape, num_classes, train_set=None):
     """The configured model; an MLP standardizes with ``train_set``'s statistics (a checkpoint
     being loaded brings its own, so none are computed then)."""
-    if config.model == "lenet":  # images: one scalar mean/std, so convolutions see every pixel alike
+    if config.model == "lenet":  # one scalar mean/std, so convolutions see every pixel alike
         mean = std = None
         if train_set is not None:
             mean, std = pixel_statistics(train_set)
@@ -100,26 +103,36 @@ def _model(config, input_shape, num_classes, train_set=None):
     mean = std = None
     if train_set is not None:
         mean, std = feature_statistics(train_set)
-    return models.build("mlp", input_shape, num_classes, hidden=config.hidden,
-                        dropout=config.dropout, mean=mean, std=std)
+    return models.build(
+        "mlp",
+        input_shape,
+        num_classes,
+        hidden=config.hidden,
+        dropout=config.dropout,
+        mean=mean,
+        std=std,
+    )
 
 
 def make_optimizer(config, parameters):
     name = config.optimizer.lower()
     if name == "sgd":
-        return optim.SGD(parameters, lr=config.lr, momentum=config.momentum,
-                         weight_decay=config.weight_decay)
+        return optim.SGD(
+            parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        )
     if name == "adam":
         return optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
     if name == "adamw":
         return optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay or 0.01)
     if name == "rmsprop":
-        return optim.RMSprop(parameters, lr=config.lr, momentum=config.momentum,
-                             weight_decay=config.weight_decay)
+        return optim.RMSprop(
+            parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        )
     if name == "adagrad":
         return optim.Adagrad(parameters, lr=config.lr, weight_decay=config.weight_decay)
-    raise ValueError(f"unknown optimizer '{config.optimizer}': choose sgd, adam, adamw, rmsprop "
-                     "or adagrad")
+    raise ValueError(
+        f"unknown optimizer '{config.optimizer}': choose sgd, adam, adamw, rmsprop or adagrad"
+    )
 
 
 def make_schedule(config, optimizer):
@@ -168,14 +181,17 @@ def _progress(iterable, enabled, description):
 
 def _checkpoint(path, model, optimizer, schedule, config, epoch, history):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    save({
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "schedule": schedule.state_dict() if schedule is not None else {},
-        "config": dataclasses.asdict(config),
-        "epoch": epoch,
-        "history": history,
-    }, path)
+    save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict() if schedule is not None else {},
+            "config": dataclasses.asdict(config),
+            "epoch": epoch,
+            "history": history,
+        },
+        path,
+    )
 
 
 def plot_history(history, path):
@@ -226,8 +242,9 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
         history, start = list(state["history"]), int(state["epoch"]) + 1
         out(f"resuming from {resume} at epoch {start}")
     generator = Generator().manual_seed(config.seed + start)
-    train_loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True,
-                              generator=generator)
+    train_loader = DataLoader(
+        train_set, batch_size=config.batch_size, shuffle=True, generator=generator
+    )
     test_loader = DataLoader(test_set, batch_size=512)
     checkpoint = os.path.join(config.out, "checkpoint.safetensors")
     flow = None
@@ -235,9 +252,11 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
         from .viz import grad_flow as make_grad_flow
 
         flow = make_grad_flow(model)
-    out(f"training {config.model} on {config.dataset}: {len(train_set)} train / {len(test_set)} "
+    out(
+        f"training {config.model} on {config.dataset}: {len(train_set)} train / {len(test_set)} "
         f"test examples, {sum(p.numel() for p in model.parameters())} parameters, "
-        f"{config.optimizer} lr {config.lr}, {config.epochs} epochs")
+        f"{config.optimizer} lr {config.lr}, {config.epochs} epochs"
+    )
     completed = start - 1  # the last epoch whose results are in ``history``
     try:
         for epoch in range(start, config.epochs + 1):
@@ -258,25 +277,37 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
                 running += loss.item() * n
                 correct += int((logits.argmax(dim=1) == target).sum().item())
                 if bar is not None:
-                    bar.set_postfix(loss=f"{running / seen:.4f}", acc=f"{100 * correct / seen:.1f}%")
+                    bar.set_postfix(
+                        loss=f"{running / seen:.4f}", acc=f"{100 * correct / seen:.1f}%"
+                    )
             if bar is not None:
                 bar.close()
             if schedule is not None:
                 schedule.step()
             test_loss, test_accuracy, _ = evaluate(model, test_loader, num_classes, loss_fn)
-            history.append({"epoch": epoch, "train_loss": running / seen,
-                            "train_accuracy": correct / seen, "test_loss": test_loss,
-                            "test_accuracy": test_accuracy,
-                            "seconds": time.perf_counter() - began})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": running / seen,
+                    "train_accuracy": correct / seen,
+                    "test_loss": test_loss,
+                    "test_accuracy": test_accuracy,
+                    "seconds": time.perf_counter() - began,
+                }
+            )
             completed = epoch
-            out(f"epoch {epoch:>3}/{config.epochs}  train loss {running / seen:.4f} "
+            out(
+                f"epoch {epoch:>3}/{config.epochs}  train loss {running / seen:.4f} "
                 f"acc {100 * correct / seen:5.1f}%  |  test loss {test_loss:.4f} "
-                f"acc {100 * test_accuracy:5.1f}%  ({time.perf_counter() - began:.1f}s)")
+                f"acc {100 * test_accuracy:5.1f}%  ({time.perf_counter() - began:.1f}s)"
+            )
     except KeyboardInterrupt:
         # The weights keep the interrupted epoch's updates; resuming runs that epoch again.
         _checkpoint(checkpoint, model, optimizer, schedule, config, completed, history)
-        out(f"\ninterrupted: saved {checkpoint}; continue with "
-            f"`ember train --resume {checkpoint} --epochs {config.epochs}`")
+        out(
+            f"\ninterrupted: saved {checkpoint}; continue with "
+            f"`ember train --resume {checkpoint} --epochs {config.epochs}`"
+        )
         raise
     _checkpoint(checkpoint, model, optimizer, schedule, config, completed, history)
     with open(os.path.join(config.out, "history.json"), "w") as f:
@@ -287,8 +318,13 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
     final = history[-1]["test_accuracy"] if history else float("nan")
     out(f"saved {checkpoint}" + (f" and {picture}" if picture else ""))
     out(f"test accuracy: {100 * final:.1f}%")
-    return {"config": config, "history": history, "test_accuracy": final,
-            "checkpoint": checkpoint, "model": model}
+    return {
+        "config": config,
+        "history": history,
+        "test_accuracy": final,
+        "checkpoint": checkpoint,
+        "model": model,
+    }
 
 
 def evaluate_checkpoint(path, out=print, root=None):

@@ -150,3 +150,24 @@ def test_fashion_mnist_short_run(tmp_path):
         out=lambda *a: None,
     )
     assert result["test_accuracy"] > 0.6
+
+
+def test_grad_flow_option_saves_the_plot(tmp_path):
+    pytest.importorskip("matplotlib", reason="the grad-flow plot needs matplotlib (ember[plot])")
+    assert (
+        main(
+            [
+                "train",
+                "--epochs",
+                "1",
+                "--limit",
+                "200",
+                "--out",
+                str(tmp_path),
+                "--no-progress",
+                "--grad-flow",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "grad_flow.png").stat().st_size > 1000

@@ -6,5 +6,14 @@ from .idx import IDXError, read_idx
 from .mnist import fashion_mnist, mnist
 from .shakespeare import CharVocabulary, char_windows, shakespeare
 
-__all__ = ["CharVocabulary", "IDXError", "Split", "char_windows", "digits", "fashion_mnist", "mnist",
-           "read_idx", "shakespeare"]
+__all__ = [
+    "CharVocabulary",
+    "IDXError",
+    "Split",
+    "char_windows",
+    "digits",
+    "fashion_mnist",
+    "mnist",
+    "read_idx",
+    "shakespeare",
+]

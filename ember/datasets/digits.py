@@ -29,9 +29,10 @@ def digits(test_fraction=0.2, seed=0):
     try:
         from sklearn.datasets import load_digits
     except ImportError as error:
-        raise ImportError("ember.datasets.digits() reads scikit-learn's bundled copy of the "
-                          "digits: pip install ember[datasets] (or pip install scikit-learn)"
-                          ) from error
+        raise ImportError(
+            "ember.datasets.digits() reads scikit-learn's bundled copy of the "
+            "digits: pip install ember[datasets] (or pip install scikit-learn)"
+        ) from error
     if not 0 < test_fraction < 1:
         raise ValueError(f"digits: test_fraction must be between 0 and 1, got {test_fraction}")
     bunch = load_digits()

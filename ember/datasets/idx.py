@@ -41,8 +41,9 @@ def _read_exactly(stream, size, path, what):
     while len(data) < size:
         piece = stream.read(min(size - len(data), _CHUNK))
         if not piece:
-            raise IDXError(f"{path}: truncated file: {what} needs {size} bytes, "
-                           f"the file has only {len(data)}")
+            raise IDXError(
+                f"{path}: truncated file: {what} needs {size} bytes, the file has only {len(data)}"
+            )
         data += piece
     return data
 
@@ -50,16 +51,26 @@ def _read_exactly(stream, size, path, what):
 def _read(stream, path):
     magic = _read_exactly(stream, 4, path, "the magic number")
     if magic[0] or magic[1] or magic[2] not in _TYPES:
-        raise IDXError(f"{path}: not an IDX file (magic number {bytes(magic).hex()}; expected "
-                       "00 00, a type code among 08 09 0b 0c 0d 0e, and the number of dimensions)")
+        raise IDXError(
+            f"{path}: not an IDX file (magic number {bytes(magic).hex()}; expected "
+            "00 00, a type code among 08 09 0b 0c 0d 0e, and the number of dimensions)"
+        )
     dtype, ndim = numpy.dtype(_TYPES[magic[2]]), magic[3]
-    shape = tuple(int(d) for d in numpy.frombuffer(
-        _read_exactly(stream, 4 * ndim, path, f"the sizes of {ndim} dimensions"), dtype=">u4"))
+    shape = tuple(
+        int(d)
+        for d in numpy.frombuffer(
+            _read_exactly(stream, 4 * ndim, path, f"the sizes of {ndim} dimensions"), dtype=">u4"
+        )
+    )
     count = 1
     for size in shape:
         count *= size
-    values = _read_exactly(stream, count * dtype.itemsize, path,
-                           f"a {'x'.join(map(str, shape)) or 'scalar'} array of {dtype.name}")
+    values = _read_exactly(
+        stream,
+        count * dtype.itemsize,
+        path,
+        f"a {'x'.join(map(str, shape)) or 'scalar'} array of {dtype.name}",
+    )
     if stream.read(1):
         raise IDXError(f"{path}: corrupt file: more data than its header's shape {shape} holds")
     array = numpy.frombuffer(values, dtype=dtype).reshape(shape)

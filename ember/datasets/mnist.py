@@ -19,10 +19,30 @@ __all__ = ["fashion_mnist", "mnist"]
 FASHION_MNIST_ROOT = "/usr/share/datasets/fashion-mnist"
 MNIST_ROOT = "/usr/share/datasets/mnist"
 
-_FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                    "Sneaker", "Bag", "Ankle boot"]
-_MNIST_CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
-                  "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+_FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+_MNIST_CLASSES = [
+    "0 - zero",
+    "1 - one",
+    "2 - two",
+    "3 - three",
+    "4 - four",
+    "5 - five",
+    "6 - six",
+    "7 - seven",
+    "8 - eight",
+    "9 - nine",
+]
 
 
 def fashion_mnist(root=None, train=True):
@@ -31,18 +51,23 @@ def fashion_mnist(root=None, train=True):
     ``root`` defaults to ``/usr/share/datasets/fashion-mnist``, where Debian's
     ``dataset-fashion-mnist`` package puts the files (``apt-get install dataset-fashion-mnist``).
     """
-    how = ("install Debian's package (apt-get install dataset-fashion-mnist), which puts them in "
-           f"{FASHION_MNIST_ROOT}, or download them from "
-           "https://github.com/zalandoresearch/fashion-mnist and pass their directory as root=")
-    return _load("Fashion-MNIST", "FashionMNIST", root or FASHION_MNIST_ROOT, train,
-                 _FASHION_CLASSES, how)
+    how = (
+        "install Debian's package (apt-get install dataset-fashion-mnist), which puts them in "
+        f"{FASHION_MNIST_ROOT}, or download them from "
+        "https://github.com/zalandoresearch/fashion-mnist and pass their directory as root="
+    )
+    return _load(
+        "Fashion-MNIST", "FashionMNIST", root or FASHION_MNIST_ROOT, train, _FASHION_CLASSES, how
+    )
 
 
 def mnist(root=None, train=True):
     """MNIST's 60,000 training or 10,000 test digits (``train=False``), from ``root``
     (default ``/usr/share/datasets/mnist``)."""
-    how = ("put the four files of http://yann.lecun.com/exdb/mnist/ (or a mirror) in that "
-           "directory, or pass the directory holding them as root=")
+    how = (
+        "put the four files of http://yann.lecun.com/exdb/mnist/ (or a mirror) in that "
+        "directory, or pass the directory holding them as root="
+    )
     return _load("MNIST", "MNIST", root or MNIST_ROOT, train, _MNIST_CLASSES, how)
 
 
@@ -52,11 +77,15 @@ def _load(name, torchvision_name, root, train, classes, how):
     labels_path = _find(root, f"{prefix}-labels-idx1-ubyte", torchvision_name, name, how)
     labels = read_idx(labels_path)
     if images.ndim != 3 or images.dtype != numpy.uint8:
-        raise IDXError(f"{name} images should be a uint8 array of N x rows x columns, "
-                       f"got {images.dtype} of shape {images.shape}")
+        raise IDXError(
+            f"{name} images should be a uint8 array of N x rows x columns, "
+            f"got {images.dtype} of shape {images.shape}"
+        )
     if labels.shape != images.shape[:1] or labels.dtype != numpy.uint8:
-        raise IDXError(f"{labels_path}: expected {images.shape[0]} uint8 labels (one per image), "
-                       f"got {labels.dtype} of shape {labels.shape}")
+        raise IDXError(
+            f"{labels_path}: expected {images.shape[0]} uint8 labels (one per image), "
+            f"got {labels.dtype} of shape {labels.shape}"
+        )
     if labels.size and labels.max() >= len(classes):
         raise IDXError(f"{labels_path}: label {labels.max()} is not a class of {name} (0..9)")
     pixels = images.astype(numpy.float32)
@@ -76,7 +105,7 @@ def _find(root, stem, torchvision_name, name, how):
             if os.path.isfile(path):
                 return path
     raise FileNotFoundError(
-        f"{name}: no {stem}.gz in {root}" + (" (the directory does not exist)"
-                                             if not os.path.isdir(root) else "")
+        f"{name}: no {stem}.gz in {root}"
+        + (" (the directory does not exist)" if not os.path.isdir(root) else "")
         + f" nor in {places[1]}. ember downloads nothing: to get the files, {how}."
     )

