@@ -89,10 +89,11 @@ class CharLSTM(nn.Module):
         return self.head(output)
 
 
-def save_char_model(path, model, chars):
-    """Save weights, constructor options and the vocabulary's characters in one checkpoint."""
+def save_char_model(path, model, chars, **extra):
+    """Save weights, constructor options and the vocabulary's characters in one checkpoint, with
+    anything else needed to resume training (``optimizer=opt.state_dict()``, ``step=...``)."""
     options = {k: v for k, v in model.options.items() if v is not None}
-    save({"model": model.state_dict(), "options": options, "chars": "".join(chars)}, path)
+    save({"model": model.state_dict(), "options": options, "chars": "".join(chars), **extra}, path)
 
 
 def load_char_model(path):

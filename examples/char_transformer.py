@@ -17,7 +17,13 @@ import numpy
 import ember
 from ember import nn, optim
 from ember.datasets import CharVocabulary, shakespeare
-from ember.language_models import CharLSTM, CharTransformer, sample, save_char_model
+from ember.language_models import (
+    CharLSTM,
+    CharTransformer,
+    load_char_model,
+    sample,
+    save_char_model,
+)
 
 try:
     from tqdm import tqdm
@@ -57,6 +63,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--out", default="char_model.safetensors", help="checkpoint to write")
+    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue a saved checkpoint")
     args = parser.parse_args()
 
     ember.manual_seed(0)
@@ -72,16 +79,29 @@ def main():
         f"{baseline:.3f} nats/char (uniform: {math.log(len(vocab)):.3f})"
     )
 
-    if args.arch == "transformer":
-        model = CharTransformer(len(vocab), context=args.context, d_model=128, nhead=4, layers=2)
+    step = 0
+    if args.resume:  # the saved model (its own architecture and vocabulary) and optimizer
+        model, saved_vocab = load_char_model(args.resume)
+        if saved_vocab.chars != vocab.chars:
+            raise SystemExit(f"{args.resume} was trained on a different vocabulary")
+        state = ember.load(args.resume)
+        optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+        optimizer.load_state_dict(state["optimizer"])
+        step = int(state["step"])
+        print(f"resuming {args.resume} at step {step}")
     else:
-        model = CharLSTM(len(vocab), embedding=64, hidden=256)
-    optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    print(f"{args.arch}: {sum(p.numel() for p in model.parameters()):,} parameters")
+        if args.arch == "transformer":
+            model = CharTransformer(
+                len(vocab), context=args.context, d_model=128, nhead=4, layers=2
+            )
+        else:
+            model = CharLSTM(len(vocab), embedding=64, hidden=256)
+        optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    print(f"{model.options['arch']}: {sum(p.numel() for p in model.parameters()):,} parameters")
 
     deadline = time.perf_counter() + 60 * args.minutes
     bar = tqdm(unit="step", dynamic_ncols=True) if tqdm else None
-    step, running = 0, None
+    running = None
     while time.perf_counter() < deadline:
         x, y = batch(train_ids, args.batch_size, args.context, rng)
         loss = nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
@@ -106,7 +126,7 @@ def main():
         f"after {step} steps: train loss {running:.3f}, validation loss {valid:.3f} "
         f"(unigram baseline {baseline:.3f})"
     )
-    save_char_model(args.out, model, vocab.chars)
+    save_char_model(args.out, model, vocab.chars, optimizer=optimizer.state_dict(), step=step)
     print(f"saved {args.out} (sample more with `ember generate {args.out}`)\n--- sample ---")
     prompt = "ROMEO.\n"
     print(prompt + vocab.decode(sample(model, vocab.encode(prompt), 400, temperature=0.8)))

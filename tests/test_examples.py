@@ -214,3 +214,25 @@ def test_triu_tril_of_infinities_match_torch(name):
     t = torch.from_numpy(x.detach().numpy().copy()).requires_grad_()
     getattr(t, name)(-1).sum().backward()
     numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_char_checkpoint_resumes_model_and_optimizer(tmp_path):
+    from ember.language_models import load_char_model, save_char_model
+
+    vocab = CharVocabulary.from_text("to be or not to be")
+    model = CharLSTM(len(vocab), embedding=8, hidden=16)
+    optimizer = optim.AdamW(model.parameters(), lr=1e-2)
+    x = ember.tensor([vocab.encode("to be or")])
+    loss = model(x).sum()
+    loss.backward()
+    optimizer.step()
+    path = tmp_path / "char.safetensors"
+    save_char_model(path, model, vocab.chars, optimizer=optimizer.state_dict(), step=7)
+    resumed, resumed_vocab = load_char_model(path)
+    state = ember.load(path)
+    again = optim.AdamW(resumed.parameters(), lr=1e-2)
+    again.load_state_dict(state["optimizer"])
+    assert state["step"] == 7 and resumed_vocab.chars == vocab.chars
+    assert again.state_dict()["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
+    for a, b in zip(model.parameters(), resumed.parameters()):
+        assert numpy.array_equal(a.detach().numpy(), b.detach().numpy())
