@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import median_time, report, run_variant, variant_main  # noqa: E402
+from harness import compare, entry, median_time  # noqa: E402
 
 N = 64
 
@@ -156,19 +156,8 @@ VARIANTS = {
 
 
 def main(names=None):
-    results = {}
-    for name in names or VARIANTS:
-        try:
-            results[name] = run_variant(__file__, name)
-        except RuntimeError as error:
-            print(f"skipped {name}: {str(error).splitlines()[-1]}")
-    if "torch" in results:
-        return report("LeNet block: one training step, batch 64", results, "torch")
-    return None
+    return compare(__file__, VARIANTS, "LeNet block: one training step, batch 64", "torch", names)
 
 
 if __name__ == "__main__":
-    if "--variant" in sys.argv:
-        variant_main(VARIANTS)
-    else:
-        main(sys.argv[1:] or None)
+    entry(main, VARIANTS)

@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import report, run_variant, variant_main  # noqa: E402
+from harness import compare, entry  # noqa: E402
 
 STEPS = 200
 
@@ -72,19 +72,11 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 
 def main(names=None):
-    results = {name: run_variant(__file__, name) for name in names or VARIANTS}
-    return report(
-        "Peak memory, seed 004 net, 200 steps",
-        results,
-        "numpy",
-        unit="MiB",
-        scale=1 / 2**20,
-        key="bytes",
+    title = "Peak memory, seed 004 net, 200 steps"
+    return compare(
+        __file__, VARIANTS, title, "numpy", names, unit="MiB", scale=1 / 2**20, key="bytes"
     )
 
 
 if __name__ == "__main__":
-    if "--variant" in sys.argv:
-        variant_main(VARIANTS)
-    else:
-        main(sys.argv[1:] or None)
+    entry(main, VARIANTS)

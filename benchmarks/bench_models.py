@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import median_time, report, run_variant, variant_main  # noqa: E402
+from harness import entry, median_time, report, run_variants  # noqa: E402
 
 LSTM_SHAPE = (64, 32, 256)  # steps, batch, features
 TRANSFORMER_SHAPE = (128, 16, 128)  # sequence, batch, d_model
@@ -77,12 +77,7 @@ VARIANTS = {
 
 
 def main(names=None):
-    results = {}
-    for name in names or VARIANTS:
-        try:
-            results[name] = run_variant(__file__, name)
-        except RuntimeError as error:
-            print(f"skipped {name}: {str(error).splitlines()[-1]}")
+    results = run_variants(__file__, VARIANTS, names)
     for model in ("lstm", "transformer"):
         chosen = {k: v for k, v in results.items() if k.endswith(model)}
         if f"torch-{model}" in chosen:
@@ -90,7 +85,4 @@ def main(names=None):
 
 
 if __name__ == "__main__":
-    if "--variant" in sys.argv:
-        variant_main(VARIANTS)
-    else:
-        main(sys.argv[1:] or None)
+    entry(main, VARIANTS)

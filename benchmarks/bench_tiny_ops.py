@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import median_time, report, run_variant, variant_main  # noqa: E402
+from harness import compare, entry, median_time  # noqa: E402
 
 LINKS = 33  # each link is three ops: * 1.01, + 0.1, tanh; plus a final sum: 100 ops
 
@@ -62,18 +62,9 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 
 def main(names=None):
-    results = {name: run_variant(__file__, name) for name in names or VARIANTS}
-    return report(
-        "Tiny ops: 100-op chain on shape (4,), forward + backward, per op",
-        results,
-        "numpy",
-        unit="us",
-        scale=1e6,
-    )
+    title = "Tiny ops: 100-op chain on shape (4,), forward + backward, per op"
+    return compare(__file__, VARIANTS, title, "numpy", names, unit="us", scale=1e6)
 
 
 if __name__ == "__main__":
-    if "--variant" in sys.argv:
-        variant_main(VARIANTS)
-    else:
-        main(sys.argv[1:] or None)
+    entry(main, VARIANTS)

@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import median_time, report, run_variant, variant_main  # noqa: E402
+from harness import compare, entry, median_time  # noqa: E402
 
 SIZES, BATCH, LR, MOMENTUM = (64, 256, 256, 10), 32, 0.05, 0.9
 
@@ -112,12 +112,9 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 
 def main(names=None):
-    results = {name: run_variant(__file__, name) for name in names or VARIANTS}
-    return report("Digits MLP: one training epoch (45 steps of batch 32)", results, "numpy")
+    title = "Digits MLP: one training epoch (45 steps of batch 32)"
+    return compare(__file__, VARIANTS, title, "numpy", names)
 
 
 if __name__ == "__main__":
-    if "--variant" in sys.argv:
-        variant_main(VARIANTS)
-    else:
-        main(sys.argv[1:] or None)
+    entry(main, VARIANTS)

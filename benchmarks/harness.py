@@ -72,3 +72,30 @@ def variant_main(variants):
     """Entry point inside a variant's process: ``--variant NAME`` runs that one and prints JSON."""
     name = sys.argv[sys.argv.index("--variant") + 1]
     print(json.dumps(variants[name]()))
+
+
+def run_variants(script, variants, names=None):
+    """Each variant's result (a variant that fails, e.g. for a missing library, is skipped)."""
+    results = {}
+    for name in names or variants:
+        try:
+            results[name] = run_variant(script, name)
+        except RuntimeError as error:
+            print(f"skipped {name}: {str(error).splitlines()[-1]}")
+    return results
+
+
+def compare(script, variants, title, baseline, names=None, **report_options):
+    """Run the variants and print their table against ``baseline``."""
+    results = run_variants(script, variants, names)
+    if baseline not in results:
+        return None
+    return report(title, results, baseline, **report_options)
+
+
+def entry(main, variants):
+    """A benchmark script's ``__main__``: one variant in this process, or all of them."""
+    if "--variant" in sys.argv:
+        variant_main(variants)
+    else:
+        main(sys.argv[1:] or None)
