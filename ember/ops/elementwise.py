@@ -66,7 +66,7 @@ def _clamp_vjp(xp, g, a, lo, hi, out):
     inside = a >= lo if lo is not None else None
     if hi is not None:
         inside = a <= hi if inside is None else inside & (a <= hi)
-    return xp.where(inside, g, 0)
+    return g * inside  # a mask product: several times faster than where() here
 
 
 # name, grad_fn name, forward, VJP, rule, what the VJP reads ("args", "out", or nothing "")

@@ -6,7 +6,6 @@ import math
 import numpy
 from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     abs,
-    broadcast_to,
     cos,
     cumsum,
     exp,
@@ -33,6 +32,18 @@ def sum(a, axis=None, keepdims=False):
     if a.dtype == bool:  # counting: add.reduce would OR the booleans
         return numpy.sum(a, axis=axis, keepdims=keepdims)
     return numpy.add.reduce(a, axis=axis, keepdims=keepdims)
+
+
+def broadcast_to(a, shape):
+    # numpy.broadcast_to builds its view in Python (tens of microseconds); filling a small new
+    # array is cheaper. Large ones stay zero-copy views.
+    if a.shape == shape:
+        return a
+    if math.prod(shape) > 1 << 16:
+        return numpy.broadcast_to(a, shape)
+    out = numpy.empty(shape, a.dtype)
+    numpy.copyto(out, a)
+    return out
 
 
 def swapaxes(a, axis1, axis2):
