@@ -44,10 +44,9 @@ def numpy_variant():
     return {"seconds": median_time(step)}
 
 
-def ember_variant():
-    import ember
-
-    x, y, w1, w2 = (ember.from_numpy(a) for a in data())
+def _autograd_variant(lib):
+    """Seed 004's net through autograd; ``lib`` is ember or torch (the same code runs on both)."""
+    x, y, w1, w2 = (lib.from_numpy(a) for a in data())
     w1.requires_grad_()
     w2.requires_grad_()
 
@@ -56,13 +55,19 @@ def ember_variant():
         y_pred = x.mm(w1).clamp(min=0).mm(w2)
         loss = (y_pred - y).pow(2).sum()
         loss.backward()
-        with ember.no_grad():
+        with lib.no_grad():
             w1 -= LR * w1.grad
             w2 -= LR * w2.grad
         w1.grad = None  # PyTorch's zero_grad(set_to_none=True): no zeroing pass, no accumulation
         w2.grad = None
 
     return {"seconds": median_time(step)}
+
+
+def ember_variant():
+    import ember
+
+    return _autograd_variant(ember)
 
 
 def ember_protocol_variant():
@@ -93,22 +98,7 @@ def torch_variant():
     import torch
 
     torch.set_num_threads(1)
-    x, y, w1, w2 = (torch.from_numpy(a) for a in data())
-    w1.requires_grad_()
-    w2.requires_grad_()
-
-    def step():
-        nonlocal w1, w2
-        y_pred = x.mm(w1).clamp(min=0).mm(w2)
-        loss = (y_pred - y).pow(2).sum()
-        loss.backward()
-        with torch.no_grad():
-            w1 -= LR * w1.grad
-            w2 -= LR * w2.grad
-        w1.grad = None
-        w2.grad = None
-
-    return {"seconds": median_time(step)}
+    return _autograd_variant(torch)
 
 
 VARIANTS = {
