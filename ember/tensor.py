@@ -19,7 +19,7 @@ import numpy
 from . import backend
 from .autograd.engine import run_backward
 from .autograd.grad_mode import STATE
-from .autograd.graph import Node, node_class
+from .autograd.graph import Node, next_sequence, node_class
 from .dtypes import from_numpy_dtype, get_default_dtype
 from .printing import tensor_repr
 
@@ -506,6 +506,7 @@ def _record(op, out, args, arrays, parents, versions):
     node.next = parents
     node.args = arrays
     node.hooks = None
+    node.seq = next_sequence()
     result = _new(Tensor)
     result._data = out
     result._grad_fn = node

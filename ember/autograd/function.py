@@ -6,7 +6,7 @@ import numpy
 
 from ..tensor import Tensor, wrap
 from .grad_mode import STATE, no_grad, set_grad_enabled
-from .graph import FREED_MESSAGE, Node
+from .graph import FREED_MESSAGE, Node, next_sequence
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "Variable"]
 
@@ -140,6 +140,7 @@ def _node(cls, parents):
     node = cls.__new__(cls)
     node.next, node.args, node.out, node.versions = parents, (), None, None
     node.hooks = None
+    node.seq = next_sequence()
     return node
 
 

@@ -7,12 +7,18 @@ order. Each op gets its own node class, named as PyTorch names it (``MulBackward
 ``type(y.grad_fn).__name__`` and ``y.grad_fn.name()`` read the same as in PyTorch.
 """
 
+from itertools import count
+
 import numpy
 
 from ..ops import unbroadcast, xp_numpy
 from .grad_mode import STATE
 
-__all__ = ["Node", "node_class", "FREED_MESSAGE"]
+__all__ = ["Node", "node_class", "next_sequence", "FREED_MESSAGE"]
+
+# Each new node's sequence number: 0, -1, -2, ... so a newer node sorts first (the engine runs the
+# newest first, from a min-heap).
+next_sequence = count(0, -1).__next__
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -25,7 +31,7 @@ FREED_MESSAGE = (
 class Node:
     """The grad_fn of a tensor: runs its op's VJPs on the gradient of that tensor."""
 
-    __slots__ = ("next", "args", "out", "versions", "hooks", "__dict__", "__weakref__")
+    __slots__ = ("next", "args", "out", "versions", "hooks", "seq", "__dict__", "__weakref__")
     op = None
     is_node = True
     frees = True  # whether release() has saved values to free (not for add, reshape, ...)
@@ -36,6 +42,10 @@ class Node:
 
     def name(self):
         return type(self).__name__
+
+    def _sequence_nr(self):
+        """The order in which forward created this node (as PyTorch's ``_sequence_nr``)."""
+        return -self.seq
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {id(self):#x}>"
