@@ -1421,13 +1421,19 @@ def _fast_inplace(ufunc, slow, floating=False):
         data = other._data if isinstance(other, Tensor) else other
         if isinstance(data, (list, tuple)):
             data = numpy.asarray(data)
-        result = dtypes.result_type(self._data, data)
-        if floating and not result.is_floating_point:
-            result = dtypes.get_default_dtype()
-        if not dtypes.can_cast(result, self.dtype):
-            raise RuntimeError(
-                f"result type {result} can't be cast to the desired output type {self.dtype}"
-            )
+        mine = self._data.dtype
+        # The usual case, an operand of self's own dtype or a float into a float tensor, needs
+        # no promotion check.
+        if not (
+            mine.kind == "f" and (data.__class__ is float or getattr(data, "dtype", None) is mine)
+        ):
+            result = dtypes.result_type(self._data, data)
+            if floating and not result.is_floating_point:
+                result = dtypes.get_default_dtype()
+            if not dtypes.can_cast(result, self.dtype):
+                raise RuntimeError(
+                    f"result type {result} can't be cast to the desired output type {self.dtype}"
+                )
         try:
             ufunc(self._data, data, out=self._data, casting="unsafe")
         except ValueError:

@@ -434,27 +434,26 @@ def wrap(data, grad_fn=None):
     return t
 
 
-def _parent(t):
-    """Where gradient for tensor ``t`` goes: its grad_fn, itself (a leaf), or nowhere."""
-    return (t._grad_fn or t) if t._rg else None
-
-
 def apply(op, *args):
     """Run ``op`` on ``args`` (tensors and constants) and record it for backward when needed.
 
     The recorded node keeps the arguments' arrays (and the output, if the op's VJP reads it),
-    each tensor argument's version, and where each argument's gradient goes next.
+    each tensor argument's version, and where each argument's gradient goes next: its grad_fn,
+    the tensor itself (a leaf), or nowhere (None).
     """
     arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
     out = op.forward(*arrays)
     if STATE.enabled:
-        parents = tuple([_parent(a) if isinstance(a, Tensor) else None for a in args])
+        # The tensor arguments are those whose array is not the argument itself.
+        parents = tuple(
+            [(a._grad_fn or a) if a is not d and a._rg else None for a, d in zip(args, arrays)]
+        )
         for p in parents:
             if p is not None:
                 versions = None
                 if op.reads_args:
                     versions = [
-                        (i, a._vc, a._vc[0]) for i, a in enumerate(args) if isinstance(a, Tensor)
+                        (i, a._vc, a._vc[0]) for i, a in enumerate(args) if a is not arrays[i]
                     ]
                 return _record(op, out, args, arrays, parents, versions)
     result = wrap(out)
@@ -505,7 +504,7 @@ def _record(op, out, args, arrays, parents, versions):
     node = _new(op.node_class or node_class(op))
     node.next = parents
     node.args = arrays
-    node.hooks = None
+    node.hooks = node.module_calls = None
     node.seq = next_sequence()
     result = _new(Tensor)
     result._data = out
@@ -586,9 +585,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def root_gradient(out, given, index, create_graph):
     """The starting gradient for output ``out``: 1 for a scalar, else the ``given`` one checked."""
     if given is None:
-        if out._data.size != 1:
+        data = out._data
+        if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        grad = numpy.ones_like(out._data)
+        # A one of the output's shape and dtype (numpy.ones_like costs a Python-level wrapper).
+        grad = numpy.array(1, data.dtype).reshape(data.shape)
         return wrap(grad) if create_graph else grad
     if not isinstance(given, Tensor):
         given = wrap(numpy.asarray(given, dtype=out._data.dtype))

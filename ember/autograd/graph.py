@@ -31,7 +31,19 @@ FREED_MESSAGE = (
 class Node:
     """The grad_fn of a tensor: runs its op's VJPs on the gradient of that tensor."""
 
-    __slots__ = ("next", "args", "out", "versions", "hooks", "seq", "__dict__", "__weakref__")
+    # module_calls: the module calls that produced this node's output, or None (see
+    # ember.autograd.module_calls).
+    __slots__ = (
+        "next",
+        "args",
+        "out",
+        "versions",
+        "hooks",
+        "seq",
+        "module_calls",
+        "__dict__",
+        "__weakref__",
+    )
     op = None
     is_node = True
     frees = True  # whether release() has saved values to free (not for add, reshape, ...)

@@ -36,8 +36,8 @@ def record_module_call(module, forward, /, *args, **kwargs):
         if node is None:
             continue
         if note is None:
-            note = (module, tuple(weakref.ref(s) for s in starts))
-        calls = getattr(node, "module_calls", None)
+            note = (module, tuple([weakref.ref(s) for s in starts]))
+        calls = node.module_calls
         if calls is None:
             node.module_calls = [note]
         elif calls[-1] is not note:  # the same tensor returned twice is one call
@@ -72,8 +72,7 @@ def module_of_nodes(nodes):
     contain other calls have ``leaf = False``."""
     calls = []
     for node in nodes:
-        # getattr, not node.__dict__: reading __dict__ would give every node a dict of its own
-        for position, (module, starts) in enumerate(getattr(node, "module_calls", ())):
+        for position, (module, starts) in enumerate(node.module_calls or ()):
             stops = {id(ref()) for ref in starts if ref() is not None}
             members = _members(node, stops)
             if members:

@@ -120,7 +120,7 @@ class Sequential(Module):
         for module in self._modules.values():
             inputs.append(output)
             output = module(output)
-        self._inputs = inputs  # each layer's input, for backward
+        self.__dict__["_inputs"] = inputs  # each layer's input, for backward
         self._remember(input, output)
         return output
 
