@@ -726,6 +726,16 @@ def test_gradcheck_on_ops_and_its_argument_errors():
         gradcheck(lambda a: a * 2, (ember.randn(2, dtype=ember.float64),))
 
 
+def test_gradcheck_perturbs_inputs_that_are_not_contiguous():
+    # A transposed leaf: its elements must still be perturbed in place (a reshape(-1) copy once
+    # left the numerical Jacobian all zeros), and a wrong backward must still be caught.
+    w = ember.tensor(np.arange(6.0).reshape(3, 2) / 7).T.detach().requires_grad_()
+    assert not w.is_contiguous()
+    assert gradcheck(lambda a: (a * a).sin(), (w,))
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradcheck(WrongSquare.apply, (w,))
+
+
 def test_function_returning_a_wrong_shape_is_an_error():
     class Bad(Function):
         @staticmethod

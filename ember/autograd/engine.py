@@ -67,27 +67,20 @@ def run_backward(
         else:
             root._accumulate_grad(grad, create_graph, False)
     anomaly = STATE.anomaly
+    plain = capture is None and observer is None and not anomaly  # nothing but the gradients
     node = grad = None
     if heap:
         node = heappop(heap)[1]
         grad = buffers.pop(node)
     while node is not None:
         hooks = node.hooks
-        if hooks is not None:
-            grad = hooks.before(grad, create_graph)
-        if capture is not None:
-            if node in capture:
-                capture[node] = grad
-            if node not in needed or not any(p in needed for p in node.next):
-                node = None
-        if node is not None:
+        if plain and hooks is None:
             grads_in = node.apply(grad, create_graph)
-            if observer is not None:
-                observer(node, grad, grads_in)
-            if hooks is not None:
-                hooks.after(grads_in, grad)
-            if anomaly:
-                anomaly_check(node, grads_in)
+        else:
+            grads_in = _run_node(node, grad, create_graph, capture, needed, observer, anomaly)
+        if grads_in is None:  # nothing autograd.grad captures lies behind this node
+            node = None
+        else:
             if not retain_graph and node.frees:
                 node.release()
             parents = node.next
@@ -135,6 +128,28 @@ def run_backward(
         else:
             leaf._accumulate_grad(grad, create_graph, False)
     return capture
+
+
+def _run_node(node, grad, create_graph, capture, needed, observer, anomaly):
+    """``node.apply`` with what the rarer features add around it: tensor and module hooks,
+    capture for ``autograd.grad`` (None: the node does not need to run), the observer, and the
+    anomaly check."""
+    hooks = node.hooks
+    if hooks is not None:
+        grad = hooks.before(grad, create_graph)
+    if capture is not None:
+        if node in capture:
+            capture[node] = grad
+        if node not in needed or not any(p in needed for p in node.next):
+            return None
+    grads_in = node.apply(grad, create_graph)
+    if observer is not None:
+        observer(node, grad, grads_in)
+    if hooks is not None:
+        hooks.after(grads_in, grad)
+    if anomaly:
+        anomaly_check(node, grads_in)
+    return grads_in
 
 
 def _run_hooks(hooks, grad):

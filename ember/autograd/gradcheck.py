@@ -39,9 +39,11 @@ def numerical_jacobian(func, inputs, eps=1e-6):
     outs = _outputs(func, inputs)
     for index in _differentiable(inputs):
         data = inputs[index]._data
-        flat = data.reshape(-1)  # a view for contiguous data, so writes below reach the input
-        per_output = [numpy.zeros((o.numel(), flat.size)) for o in outs]
-        for j in range(flat.size):
+        # Element j in C order, written in place whatever the memory layout (reshape(-1) would
+        # copy a transposed input, and the perturbations would never reach it).
+        flat = data.flat
+        per_output = [numpy.zeros((o.numel(), data.size)) for o in outs]
+        for j in range(data.size):
             original = flat[j].item()
             flat[j] = original + eps
             plus = [
