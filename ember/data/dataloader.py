@@ -7,7 +7,7 @@ batches are the same either way).
 """
 
 from .collate import default_collate, default_convert
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, index_batches
 
 __all__ = ["DataLoader"]
 
@@ -105,11 +105,15 @@ class DataLoader:
             if self.collate_fn is default_collate
             else None
         )
-        for indices in self.batch_sampler:
-            if batched is not None:  # same batch, built without one sample at a time
-                yield batched(indices)
-            else:
+        if batched is None:
+            for indices in self.batch_sampler:
                 yield self.collate_fn(self._fetch(indices))
+            return
+        # The same batches, built a batch at a time: from index arrays when the order is built in
+        # (no Python int per index), else from the batch sampler's lists.
+        batches = index_batches(self.batch_sampler)
+        for indices in self.batch_sampler if batches is None else batches:
+            yield batched(indices)
 
     def _fetch(self, indices):
         getitems = getattr(self.dataset, "__getitems__", None)

@@ -48,13 +48,17 @@ class TensorDataset(Dataset):
     def __len__(self):
         return self.tensors[0].shape[0] if self.tensors else 0
 
-    def _collated_batch(self, indices):
+    @property
+    def _collated_batch(self):
+        return None if _fetches_its_own_way(self, TensorDataset) else self._batch
+
+    def _batch(self, indices):
         """The batch ``default_collate([self[i] for i in indices])`` would make, in one indexing
         op per tensor instead of one per sample (the loader's hot path)."""
-        index = numpy.asarray(indices, dtype=numpy.int64)
+        index = numpy.asarray(indices, dtype=numpy.int64)  # a list, or already an int64 array
         # Raw indexing for plain data (most of an epoch's loading time otherwise); through the
         # indexing op, which records a graph, when a tensor requires grad.
-        return [t[index] if t.requires_grad else wrap(t._data[index]) for t in self.tensors]
+        return [t[index] if t._rg else wrap(t._data[index]) for t in self.tensors]
 
 
 class Subset(Dataset):
@@ -81,9 +85,18 @@ class Subset(Dataset):
     def _collated_batch(self):
         # Only a subset of a dataset with a batched fast path has one itself.
         inner = getattr(self.dataset, "_collated_batch", None)
-        if inner is None:
+        if inner is None or _fetches_its_own_way(self, Subset):
             return None
         return lambda indices: inner([int(self.indices[i]) for i in indices])
+
+
+def _fetches_its_own_way(dataset, base):
+    """Whether ``dataset``'s class replaces how ``base`` fetches samples (``__getitem__`` or
+    ``__getitems__``): then the loader must call them, as PyTorch's does, not ``base``'s batched
+    fast path."""
+    cls = type(dataset)
+    own_getitems = getattr(cls, "__getitems__", None) is not getattr(base, "__getitems__", None)
+    return cls.__getitem__ is not base.__getitem__ or own_getitems
 
 
 class ConcatDataset(Dataset):

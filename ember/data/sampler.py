@@ -51,6 +51,9 @@ class SequentialSampler(Sampler):
     def __iter__(self):
         return iter(range(len(self.data_source)))
 
+    def _index_arrays(self):
+        yield numpy.arange(len(self.data_source))
+
     def __len__(self):
         return len(self.data_source)
 
@@ -72,13 +75,19 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        for indices in self._index_arrays():
+            yield from indices.tolist()
+
+    def _index_arrays(self):
+        """The draws ``__iter__`` yields from, one array each, each drawn when its first index is
+        wanted. As in PyTorch, the last, partial permutation is drawn even when it is empty."""
         n, rng = len(self.data_source), _rng(self.generator)
         if self.replacement:
-            yield from rng.integers(0, n, self.num_samples).tolist()
+            yield rng.integers(0, n, self.num_samples)
             return
         for _ in range(self.num_samples // n):
-            yield from rng.permutation(n).tolist()
-        yield from rng.permutation(n)[: self.num_samples % n].tolist()
+            yield rng.permutation(n)
+        yield rng.permutation(n)[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -156,3 +165,44 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+_NO_INDICES = numpy.zeros(0, dtype=numpy.int64)
+
+
+def index_batches(batch_sampler):
+    """The batches of ``batch_sampler`` as int64 arrays, for a loader that indexes whole batches:
+    the same indices in the same groups, each random draw made at the same moment as iterating
+    ``batch_sampler`` makes it (when its first index is wanted), but slices of the drawn arrays
+    instead of a Python int per index. None unless ``batch_sampler`` is a BatchSampler over a
+    SequentialSampler or RandomSampler, those very classes (a subclass may change the order)."""
+    if type(batch_sampler) is not BatchSampler or type(batch_sampler.sampler) not in (
+        SequentialSampler,
+        RandomSampler,
+    ):
+        return None
+    arrays = batch_sampler.sampler._index_arrays()
+    return _slices(arrays, batch_sampler.batch_size, batch_sampler.drop_last)
+
+
+def _slices(arrays, size, drop_last):
+    """Consecutive ``size``-long runs of the concatenated ``arrays`` (the last one shorter unless
+    ``drop_last``), taking the next array only once the batch being built needs it."""
+    current, start = _NO_INDICES, 0
+    while True:
+        if start + size <= len(current):  # the usual batch: one slice (a view)
+            batch = current[start : start + size]
+            start += size
+        else:  # the rest of this array, then more arrays until the batch is full or none is left
+            parts, missing = [current[start:]], size - (len(current) - start)
+            start = len(current)
+            for current in arrays:
+                start = min(missing, len(current))
+                parts.append(current[:start])
+                missing -= start
+                if not missing:
+                    break
+            batch = numpy.concatenate(parts)
+            if not len(batch) or (missing and drop_last):
+                return
+        yield batch

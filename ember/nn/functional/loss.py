@@ -219,6 +219,9 @@ def cross_entropy(
     """``nll_loss(log_softmax(input, class dim), target)`` for class indices; for a target of
     class probabilities (same shape as input), ``-sum(target * log_softmax(input))``."""
     reduction = reduction_of(size_average, reduce, reduction)
+    indices = _fused_cross_entropy_target(input, target, weight, ignore_index, reduction)
+    if indices is not None and 0.0 <= label_smoothing <= 1.0:
+        return apply(L.cross_entropy, input, indices, float(label_smoothing))
     _floating(input, "cross_entropy")
     _tensor(target, "target", "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -227,22 +230,6 @@ def cross_entropy(
         raise ValueError("cross_entropy(): expected input with at least 1 dimension (classes)")
     dim = class_dim(input)
     n_classes = input.shape[dim]
-    if (
-        input.ndim == 2
-        and weight is None
-        and reduction == "mean"
-        and not target.is_floating_point()
-        and target.dtype.name != "bool"
-        and tuple(target.shape) == (input.shape[0],)
-    ):
-        indices = target._data
-        if (
-            indices.size
-            and indices.min() >= 0
-            and indices.max() < n_classes
-            and not (indices == ignore_index).any()
-        ):
-            return apply(L.cross_entropy, input, indices, float(label_smoothing))
     log_p = _functions.log_softmax(input, dim)
     if target.is_floating_point():
         return _probability_cross_entropy(
@@ -265,6 +252,37 @@ def cross_entropy(
     elif reduction == "sum":
         smooth = smooth.sum()
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _fused_cross_entropy_target(input, target, weight, ignore_index, reduction):
+    """The class indices (raw) when ``cross_entropy`` is the one-node op ``L.cross_entropy``:
+    (N, C) floating logits, N integer targets all in range and none ignored, a mean, no class
+    weights. None otherwise, and then the general path checks everything and names any problem.
+    It reads the raw arrays and calls reductions directly (``ndarray.min`` goes through a Python
+    wrapper): this runs every training step."""
+    if not (
+        isinstance(input, Tensor)
+        and isinstance(target, Tensor)
+        and weight is None
+        and reduction == "mean"
+    ):
+        return None
+    logits, indices = input._data, target._data
+    if (
+        logits.ndim != 2
+        or logits.dtype.kind != "f"
+        or indices.dtype.kind not in "iu"
+        or indices.shape != logits.shape[:1]
+        or not indices.size
+    ):
+        return None
+    n_classes = logits.shape[1]
+    if numpy.minimum.reduce(indices) < 0 or numpy.maximum.reduce(indices) >= n_classes:
+        return None
+    # An ignore_index outside [0, C) cannot match a target that passed the bounds check.
+    if 0 <= ignore_index < n_classes and (indices == ignore_index).any():
+        return None
+    return indices
 
 
 def _probability_cross_entropy(input, log_p, target, weight, reduction, label_smoothing, dim):
