@@ -249,8 +249,8 @@ def pow(input, exponent):
             else:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
         if exponent == 2:
-            return apply(_SQUARE_AS_POW, base)
-        return apply(E.PARAMETRIC["pow_scalar"], base, exponent)
+            return apply_unary(_SQUARE_AS_POW, base)
+        return apply_unary(E.PARAMETRIC["pow_scalar"], base, exponent)
     return _pow(input, exponent)
 
 
@@ -288,6 +288,7 @@ def log10(input):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    input = as_tensor_operand(input)
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: compose
         out = input
         if min is not None:
@@ -301,18 +302,18 @@ def clamp(input, min=None, max=None):
             if input._data.dtype.kind != "f"
             else input
         )
-    return apply(E.PARAMETRIC["clamp"], input, min, max)
+    return apply_unary(E.PARAMETRIC["clamp"], input, min, max)
 
 
 clip = clamp
 
 
 def clamp_min(input, min):
-    return apply(_CLAMP_MIN, input, min, None)
+    return apply_unary(_CLAMP_MIN, as_tensor_operand(input), min, None)
 
 
 def clamp_max(input, max):
-    return apply(_CLAMP_MAX, input, None, max)
+    return apply_unary(_CLAMP_MAX, as_tensor_operand(input), None, max)
 
 
 _CLAMP_MIN = renamed(E.PARAMETRIC["clamp"], "ClampMinBackward0")
@@ -424,7 +425,7 @@ def _reduction_input(input, dtype):
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     input = _reduction_input(input, dtype)
     axis = _axes(dim, input.ndim)
-    return apply(_SUM_ALL if axis is None else R.sum, input, axis, keepdim)
+    return apply_unary(_SUM_ALL if axis is None else R.sum, input, axis, keepdim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -432,7 +433,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         input = _cast(input, dtypes.as_dtype(dtype).numpy)
     _needs_float(input, "mean")
     axis = _axes(dim, input.ndim)
-    return apply(_MEAN_ALL if axis is None else R.mean, input, axis, keepdim)
+    return apply_unary(_MEAN_ALL if axis is None else R.mean, input, axis, keepdim)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):

@@ -277,6 +277,12 @@ class Tensor:
         For a scalar, ``gradient`` defaults to 1. For a non-scalar it is the vector of a
         vector-Jacobian product: each leaf gets ``sum_i gradient_i * d(self_i)/d(leaf)`` (seed 003).
         """
+        node = self._grad_fn
+        if gradient is None and inputs is None and node is not None and not create_graph:
+            # The usual loss.backward(), without the general path's lists.
+            grad = root_gradient(self, None, 0, False)
+            run_backward((node,), (grad,), retain_graph=bool(retain_graph))
+            return
         from_inputs = None
         if inputs is not None:
             from_inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -463,13 +469,23 @@ def apply(op, *args):
     return result
 
 
-def apply_unary(op, a):
-    """:func:`apply` for an op of one tensor and nothing else (exp, tanh, relu): a hot path."""
-    out = op.forward(a._data)
+def apply_unary(op, a, *params):
+    """:func:`apply` for an op of one tensor, maybe followed by constants (exp and tanh; clamp
+    and its bounds, sum and its dims): a hot path, spelled out."""
+    data = a._data
+    out = op.forward(data, *params)
     if a._rg and STATE.enabled:
         versions = [(0, a._vc, a._vc[0])] if op.reads_args else None
-        return _record(op, out, (a,), (a._data,), (a._grad_fn or a,), versions)
-    return wrap(out)
+        if params:
+            args, arrays = (a, *params), (data, *params)
+            parents = (a._grad_fn or a,) + (None,) * len(params)
+            return _record(op, out, args, arrays, parents, versions)
+        return _record(op, out, (a,), (data,), (a._grad_fn or a,), versions)
+    result = wrap(out)
+    if op.view:
+        result._vc = a._vc
+        _remember_view(result, op, (a, *params))
+    return result
 
 
 def apply_binary(op, a, b):

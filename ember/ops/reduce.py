@@ -12,6 +12,8 @@ from .op import Op, reduced_shape
 
 def spread(xp, g, shape, axis, keepdims):
     """``g`` (a reduction's gradient) broadcast back to the reduced input's ``shape``."""
+    if axis is None:  # a full reduction: g is 0-d, or all ones with keepdims; either broadcasts
+        return xp.broadcast_to(g, shape)
     return xp.broadcast_to(xp.reshape(g, reduced_shape(shape, axis, keepdims)), shape)
 
 

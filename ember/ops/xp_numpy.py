@@ -42,7 +42,7 @@ def broadcast_to(a, shape):
     if math.prod(shape) > 1 << 16:
         return numpy.broadcast_to(a, shape)
     out = numpy.empty(shape, a.dtype)
-    numpy.copyto(out, a)
+    out[...] = a  # numpy.copyto would add a Python-level dispatcher
     return out
 
 
