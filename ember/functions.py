@@ -1922,12 +1922,14 @@ _METHODS = dict(
     scatter_add_=_unary_inplace(scatter_add),
     lerp_=_unary_inplace(lerp),
     # operators
+    # + and * commute: 2 * x is x * 2 (the tensor first, as PyTorch's grad_fn lists it, and on
+    # the fast path of _binary).
     __add__=_add,
-    __radd__=_swapped(_add),
+    __radd__=_add,
     __sub__=_sub,
     __rsub__=_swapped(_sub),
     __mul__=mul,
-    __rmul__=_swapped(mul),
+    __rmul__=mul,
     __truediv__=div,
     __rtruediv__=_swapped(div),
     __floordiv__=floor_divide,
