@@ -447,21 +447,29 @@ def apply(op, *args):
     each tensor argument's version, and where each argument's gradient goes next: its grad_fn,
     the tensor itself (a leaf), or nowhere (None).
     """
-    arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+    # One plain loop, not three comprehensions: each comprehension is a call of its own.
+    arrays, parents = [], []
+    versions = [] if op.reads_args else None
+    record = False
+    enabled = STATE.enabled
+    i = 0
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a._data)
+            if a._rg and enabled:
+                parents.append(a._grad_fn or a)
+                record = True
+            else:
+                parents.append(None)
+            if versions is not None:
+                versions.append((i, a._vc, a._vc[0]))
+        else:
+            arrays.append(a)
+            parents.append(None)
+        i += 1
     out = op.forward(*arrays)
-    if STATE.enabled:
-        # The tensor arguments are those whose array is not the argument itself.
-        parents = tuple(
-            [(a._grad_fn or a) if a is not d and a._rg else None for a, d in zip(args, arrays)]
-        )
-        for p in parents:
-            if p is not None:
-                versions = None
-                if op.reads_args:
-                    versions = [
-                        (i, a._vc, a._vc[0]) for i, a in enumerate(args) if a is not arrays[i]
-                    ]
-                return _record(op, out, args, arrays, parents, versions)
+    if record:
+        return _record(op, out, args, tuple(arrays), tuple(parents), versions)
     result = wrap(out)
     if op.view:
         result._vc = args[0]._vc

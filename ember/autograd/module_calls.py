@@ -24,10 +24,14 @@ def record_module_call(module, forward, /, *args, **kwargs):
     if not STATE.enabled:
         return forward(*args, **kwargs)
     # The inputs' places in the graph, taken before forward: an in-place op may move them.
-    if len(args) == 1 and not kwargs and isinstance(args[0], Tensor):  # the usual call, quickly
-        starts = [args[0]._grad_fn or args[0]] if args[0]._rg else []
-    else:
-        starts = [t._grad_fn or t for t in _tensors(args) if t._rg]
+    starts = []
+    for a in args:  # tensors themselves first: the usual call (x), or (input, target)
+        if isinstance(a, Tensor):
+            if a._rg:
+                starts.append(a._grad_fn or a)
+        elif isinstance(a, (tuple, list, dict)):
+            starts.extend(t._grad_fn or t for t in _tensors((a,)) if t._rg)
+    if kwargs:
         starts.extend(t._grad_fn or t for t in _tensors(kwargs.values()) if t._rg)
     result = forward(*args, **kwargs)
     note = None
