@@ -55,6 +55,10 @@ def run_backward(
     """
     needed = _needed(roots, capture) if capture is not None else None
     buffers, heap, waiting = {}, [], {}  # waiting: leaves that take their total gradient last
+    node = grad = None
+    if len(roots) == 1 and roots[0].is_node:  # loss.backward(): straight to its node
+        node, grad = roots[0], grads[0]
+        roots = ()
     for root, grad in zip(roots, grads):  # a root given twice gets the sum of its gradients
         if root.is_node:
             held = buffers.get(root)
@@ -68,7 +72,6 @@ def run_backward(
             root._accumulate_grad(grad, create_graph, False)
     anomaly = STATE.anomaly
     plain = capture is None and observer is None and not anomaly  # nothing but the gradients
-    node = grad = None
     if heap:
         node = heappop(heap)[1]
         grad = buffers.pop(node)

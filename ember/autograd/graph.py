@@ -138,9 +138,10 @@ class Node:
             xp = xp_numpy
         if op.backward is not None:
             return op.backward(xp, grad, *args, out)
-        parents, vjps = self.next, op.vjps
-        if len(parents) == 1:  # one tensor argument (exp, tanh, sum): the usual case
+        vjps = op.vjps
+        if op.single:  # only the first argument has a gradient (exp, clamp, sum): the usual case
             return (vjps[0](xp, grad, *args, out),)
+        parents = self.next
         if op.broadcasts and len(parents) == 2:  # binary elementwise (mul, add): the other one
             a, b = args
             grad_a = grad_b = None

@@ -10,7 +10,7 @@ A forward that reads a tensor with history that is not one of its inputs (a hidd
 the module, say) is seen as containing that tensor's history too.
 """
 
-import weakref
+from weakref import ref
 
 from ..tensor import Tensor
 from .grad_mode import STATE
@@ -24,15 +24,15 @@ def record_module_call(module, forward, /, *args, **kwargs):
     if not STATE.enabled:
         return forward(*args, **kwargs)
     # The inputs' places in the graph, taken before forward: an in-place op may move them.
-    starts = []
+    starts = []  # weak references: a note must not keep the inputs' graph alive
     for a in args:  # tensors themselves first: the usual call (x), or (input, target)
         if isinstance(a, Tensor):
             if a._rg:
-                starts.append(a._grad_fn or a)
+                starts.append(ref(a._grad_fn or a))
         elif isinstance(a, (tuple, list, dict)):
-            starts.extend(t._grad_fn or t for t in _tensors((a,)) if t._rg)
+            starts.extend(ref(t._grad_fn or t) for t in _tensors((a,)) if t._rg)
     if kwargs:
-        starts.extend(t._grad_fn or t for t in _tensors(kwargs.values()) if t._rg)
+        starts.extend(ref(t._grad_fn or t) for t in _tensors(kwargs.values()) if t._rg)
     result = forward(*args, **kwargs)
     note = None
     for out in (result,) if isinstance(result, Tensor) else _tensors((result,)):
@@ -40,7 +40,7 @@ def record_module_call(module, forward, /, *args, **kwargs):
         if node is None:
             continue
         if note is None:
-            note = (module, tuple([weakref.ref(s) for s in starts]))
+            note = (module, tuple(starts))
         calls = node.module_calls
         if calls is None:
             node.module_calls = [note]

@@ -30,10 +30,14 @@ __all__ = [
 
 
 def _reduce(loss, reduction):
+    # add.reduce directly: ndarray.sum and .mean are the same reduction behind Python wrappers.
+    # Half precision keeps .mean(), which accumulates in float32.
     if reduction == "mean":
-        return loss.mean()
+        if loss.dtype == numpy.float16 or not loss.size:
+            return loss.mean()
+        return numpy.add.reduce(loss, axis=None) / loss.size
     if reduction == "sum":
-        return loss.sum()
+        return numpy.add.reduce(loss, axis=None)
     return loss
 
 

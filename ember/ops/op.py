@@ -42,6 +42,7 @@ class Op:
         "view",
         "backward",
         "node_class",
+        "single",
     )
 
     def __init__(
@@ -66,6 +67,7 @@ class Op:
         self.view = view
         self.backward = backward
         self.node_class = None  # the grad_fn class autograd makes for this op, on first use
+        self.single = _only_first(self.vjps, broadcasts)
 
     @property
     def rule(self):
@@ -112,4 +114,13 @@ def renamed(op, name, **changes):
     copy.name, copy.node_class = name, None
     for key, value in changes.items():
         setattr(copy, key, value)
+    copy.single = _only_first(copy.vjps, copy.broadcasts)
     return copy
+
+
+def _only_first(vjps, broadcasts):
+    """Whether only the first argument carries a gradient, of its own shape (exp; clamp and its
+    bounds; sum and its dims): then backward needs one VJP and nothing else."""
+    return (
+        not broadcasts and bool(vjps) and vjps[0] is not None and all(v is None for v in vjps[1:])
+    )
