@@ -543,7 +543,10 @@ def _record(op, out, args, arrays, parents, versions):
         result._vc = [0]
     if op.saves_output:
         node.out = out
-        versions = (versions or []) + [(-1, result._vc, 0)]
+        if versions:  # a fresh list from the caller
+            versions.append((-1, result._vc, 0))
+        else:
+            versions = [(-1, result._vc, 0)]
     else:
         node.out = None
     node.versions = versions

@@ -96,7 +96,7 @@ def run_backward(
                     if parent is node:  # the same node twice among the arguments (x * x)
                         grad = grad + g
                         continue
-                    held = buffers.get(parent)
+                    held = buffers.get(parent) if buffers else None  # a chain buffers nothing
                     if held is not None:
                         buffers[parent] = held + g
                     elif node is None:

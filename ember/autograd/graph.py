@@ -136,11 +136,11 @@ class Node:
                 out = self.wrap(out, self)
         else:
             xp = xp_numpy
-        if op.backward is not None:
-            return op.backward(xp, grad, *args, out)
         vjps = op.vjps
         if op.single:  # only the first argument has a gradient (exp, clamp, sum): the usual case
             return (vjps[0](xp, grad, *args, out),)
+        if op.backward is not None:
+            return op.backward(xp, grad, *args, out)
         parents = self.next
         if op.broadcasts and len(parents) == 2:  # binary elementwise (mul, add): the other one
             a, b = args
