@@ -288,7 +288,8 @@ def log10(input):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    input = as_tensor_operand(input)
+    if not isinstance(input, Tensor):
+        input = as_tensor_operand(input)
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: compose
         out = input
         if min is not None:
