@@ -6,6 +6,8 @@ from its environment (they are set on this machine for old OpenBLAS builds and s
 NumPy), and with one BLAS/OpenMP thread for every library, so all of them do the same work.
 Times are medians of repeats of process CPU time (``time.process_time``), which other programs
 on a busy machine disturb far less than wall-clock time; compare ratios, not absolute times.
+With ``--rounds N`` on a script's command line every variant runs N times, the rounds interleaved,
+and the table gives each variant's median ratio to the baseline and its range over the rounds.
 """
 
 import json
@@ -58,11 +60,27 @@ def run_variant(script, variant, *args):
 
 
 def report(title, results, baseline, unit="ms", scale=1e3, key="seconds"):
-    """Print a table of times and ratios to ``baseline``; return it as markdown lines."""
-    base = results[baseline][key]
-    lines = [f"### {title}", "", f"| variant | {unit} | vs {baseline} |", "| --- | ---: | ---: |"]
-    for name, result in results.items():
-        lines.append(f"| {name} | {result[key] * scale:.3f} | {result[key] / base:.2f}x |")
+    """Print a table of times and ratios to ``baseline``; return it as markdown lines.
+
+    ``results[name]`` is one measurement (a dict with ``key``) or a list of them, one per round;
+    with rounds the table gives medians and the range of the ratio over the rounds."""
+    rounds = {name: r if isinstance(r, list) else [r] for name, r in results.items()}
+    base = rounds[baseline]
+    n = len(base)
+    header = f"| variant | {unit} | vs {baseline} |"
+    rule = "| --- | ---: | ---: |"
+    if n > 1:
+        header += f" range over {n} rounds |"
+        rule += " ---: |"
+    lines = [f"### {title}", "", header, rule]
+    for name, runs in rounds.items():
+        values = [r[key] for r in runs]
+        ratios = [v / b[key] for v, b in zip(values, base)]
+        line = f"| {name} | {statistics.median(values) * scale:.3f} | "
+        line += f"{statistics.median(ratios):.2f}x |"
+        if n > 1:
+            line += f" {min(ratios):.2f}-{max(ratios):.2f}x |"
+        lines.append(line)
     text = "\n".join(lines)
     print(text + "\n")
     return text
@@ -74,23 +92,41 @@ def variant_main(variants):
     print(json.dumps(variants[name]()))
 
 
-def run_variants(script, variants, names=None):
-    """Each variant's result (a variant that fails, e.g. for a missing library, is skipped)."""
+def run_variants(script, variants, names=None, rounds=1):
+    """Each variant's result, or with ``rounds`` > 1 a list of results, one per round; the
+    rounds interleave the variants, so a slow spell of the machine hits all of them alike. A
+    variant that fails (e.g. for a missing library) is skipped."""
     results = {}
-    for name in names or variants:
-        try:
-            results[name] = run_variant(script, name)
-        except RuntimeError as error:
-            print(f"skipped {name}: {str(error).splitlines()[-1]}")
-    return results
+    for _ in range(rounds):
+        for name in names or variants:
+            try:
+                results.setdefault(name, []).append(run_variant(script, name))
+            except RuntimeError as error:
+                print(f"skipped {name}: {str(error).splitlines()[-1]}")
+    results = {name: runs for name, runs in results.items() if len(runs) == rounds}
+    return results if rounds > 1 else {name: runs[0] for name, runs in results.items()}
 
 
-def compare(script, variants, title, baseline, names=None, **report_options):
-    """Run the variants and print their table against ``baseline``."""
-    results = run_variants(script, variants, names)
+def compare(script, variants, title, baseline, names=None, rounds=None, **report_options):
+    """Run the variants (``rounds`` times, interleaved; default: ``--rounds N`` on the command
+    line, else 1) and print their table against ``baseline``."""
+    results = run_variants(script, variants, names, rounds or ROUNDS)
     if baseline not in results:
         return None
     return report(title, results, baseline, **report_options)
+
+
+def _rounds_option():
+    """``--rounds N`` from the command line (removed from sys.argv), else 1."""
+    if "--rounds" not in sys.argv:
+        return 1
+    at = sys.argv.index("--rounds")
+    value = int(sys.argv[at + 1])
+    del sys.argv[at : at + 2]
+    return value
+
+
+ROUNDS = _rounds_option()
 
 
 def entry(main, variants):

@@ -1,6 +1,7 @@
 """Run every benchmark and print the tables (paste them into benchmarks/README.md).
 
-    python benchmarks/run_all.py
+    python benchmarks/run_all.py              # each variant once
+    python benchmarks/run_all.py --rounds 5   # five interleaved rounds: median ratios and ranges
 
 Each table compares ember with hand-written NumPy (the floor) and PyTorch, each variant in its own
 process with one BLAS thread and OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (see harness.py).
