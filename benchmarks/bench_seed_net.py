@@ -44,6 +44,35 @@ def numpy_variant():
     return {"seconds": median_time(step)}
 
 
+def numpy_torch7_variant():
+    """The same math laid out as Torch7's protocol asks: weights stored (out, in) as nn.Linear
+    keeps them (so the forward multiplies by a transposed matrix), and gradients zeroed and then
+    accumulated into (zeroGradParameters, accGradParameters), not freshly assigned. The floor for
+    ember's protocol variant."""
+    import numpy
+
+    x, y, w1, w2 = data()
+    w1, w2 = numpy.ascontiguousarray(w1.T), numpy.ascontiguousarray(w2.T)
+    grad_w1, grad_w2 = numpy.zeros_like(w1), numpy.zeros_like(w2)
+
+    def step():
+        nonlocal w1, w2, grad_w1, grad_w2
+        grad_w1.fill(0)
+        grad_w2.fill(0)
+        h = x.dot(w1.T)
+        h_relu = numpy.maximum(h, 0)
+        y_pred = h_relu.dot(w2.T)
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 += grad_y_pred.T.dot(h_relu)
+        grad_h = grad_y_pred.dot(w2)
+        grad_h[h < 0] = 0
+        grad_w1 += grad_h.T.dot(x)
+        w1 -= LR * grad_w1
+        w2 -= LR * grad_w2
+
+    return {"seconds": median_time(step)}
+
+
 def _autograd_variant(lib):
     """Seed 004's net through autograd; ``lib`` is ember or torch (the same code runs on both)."""
     x, y, w1, w2 = (lib.from_numpy(a) for a in data())
@@ -103,6 +132,7 @@ def torch_variant():
 
 VARIANTS = {
     "numpy": numpy_variant,
+    "numpy-torch7": numpy_torch7_variant,
     "ember": ember_variant,
     "ember-protocol": ember_protocol_variant,
     "torch": torch_variant,

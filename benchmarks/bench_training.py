@@ -112,7 +112,7 @@ VARIANTS = {"numpy": numpy_variant, "ember": ember_variant, "torch": torch_varia
 
 
 def main(names=None):
-    title = "Digits MLP: one training epoch (45 steps of batch 32)"
+    title = "Digits MLP: one training epoch (57 steps of batch 32)"
     return compare(__file__, VARIANTS, title, "numpy", names)
 
 
