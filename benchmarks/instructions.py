@@ -1,0 +1,190 @@
+"""Framework overhead as a count of CPU instructions per step, which repeats exactly on a busy
+machine where times move by 30%: valgrind's callgrind counts what one process executes.
+
+Each scenario runs on arrays of one or four elements, so the array work is next to nothing and
+the count is the bookkeeping: Python objects, graph recording, the backward walk, dispatch.
+A step's count is the difference between runs of 2N and N steps, over N (start-up cancels).
+
+    python benchmarks/instructions.py            # every scenario (needs valgrind; ~3 minutes)
+    python benchmarks/instructions.py seed chain
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import clean_environment  # noqa: E402
+
+STEPS = 100
+
+
+def seed_numpy():
+    import numpy
+
+    x, y, w1, w2 = (numpy.ones((1, 1), numpy.float32) for _ in range(4))
+
+    def step():
+        nonlocal w1, w2
+        h = x.dot(w1)
+        h_relu = numpy.maximum(h, 0)
+        y_pred = h_relu.dot(w2)
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 = h_relu.T.dot(grad_y_pred)
+        grad_h = grad_y_pred.dot(w2.T)
+        grad_h[h < 0] = 0
+        grad_w1 = x.T.dot(grad_h)
+        w1 -= 1e-6 * grad_w1
+        w2 -= 1e-6 * grad_w2
+
+    return step
+
+
+def seed_ember():
+    import ember
+
+    x, y = ember.randn(1, 1), ember.randn(1, 1)
+    w1, w2 = ember.randn(1, 1, requires_grad=True), ember.randn(1, 1, requires_grad=True)
+
+    def step():
+        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
+        loss.backward()
+        with ember.no_grad():
+            w1.sub_(1e-6 * w1.grad)
+            w2.sub_(1e-6 * w2.grad)
+        w1.grad = w2.grad = None
+
+    return step
+
+
+def seed_protocol():
+    import ember
+    from ember import nn
+
+    x, y = ember.randn(1, 1), ember.randn(1, 1)
+    model = nn.Sequential(nn.Linear(1, 1, bias=False), nn.ReLU(), nn.Linear(1, 1, bias=False))
+    criterion = nn.MSECriterion()
+
+    def step():
+        model.zeroGradParameters()
+        output = model.forward(x)
+        criterion.forward(output, y)
+        model.backward(x, criterion.backward(output, y))
+        model.updateParameters(1e-6)
+
+    return step
+
+
+def chain_numpy():
+    import numpy
+
+    a = numpy.ones(4, numpy.float32)
+
+    def step():
+        outs, h = [], a
+        for _ in range(33):
+            h = numpy.tanh(h * 1.01 + 0.1)
+            outs.append(h)
+        grad = numpy.ones_like(h)
+        for out in reversed(outs):
+            grad = grad * (1 - out * out) * 1.01
+
+    return step
+
+
+def chain_ember():
+    import ember
+
+    a = ember.randn(4, requires_grad=True)
+
+    def step():
+        h = a
+        for _ in range(33):
+            h = (h * 1.01 + 0.1).tanh()
+        h.sum().backward()
+        a.grad = None
+
+    return step
+
+
+def mlp_ember():
+    import ember
+    from ember import nn, optim
+
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 2))
+    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    xb, yb = ember.randn(1, 1), ember.tensor([1])
+
+    def step():
+        loss = loss_fn(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+SCENARIOS = {
+    "seed": {"numpy": seed_numpy, "ember": seed_ember, "ember-protocol": seed_protocol},
+    "chain": {"numpy": chain_numpy, "ember": chain_ember},
+    "mlp": {"ember": mlp_ember},
+}
+TITLES = {
+    "seed": "Seed 004 net on 1x1 arrays: one step",
+    "chain": "100-op chain on shape (4,): forward + backward",
+    "mlp": "MLP with SGD and cross-entropy on 1x1 arrays: one step (no NumPy twin)",
+}
+
+
+def count(scenario, variant, steps):
+    """Instructions executed by a process that runs ``steps`` steps (after 20 warm-up steps)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={os.path.join(scratch, 'out')}",
+                sys.executable,
+                __file__,
+                "--run",
+                scenario,
+                variant,
+                str(steps),
+            ],
+            env=clean_environment(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
+def per_step(scenario, variant):
+    return (count(scenario, variant, 2 * STEPS) - count(scenario, variant, STEPS)) / STEPS
+
+
+def main(names=None):
+    for scenario in names or SCENARIOS:
+        variants = SCENARIOS[scenario]
+        counts = {variant: per_step(scenario, variant) for variant in variants}
+        base = counts.get("numpy")
+        lines = [f"### {TITLES[scenario]}", "", "| variant | instructions | vs numpy |"]
+        lines.append("| --- | ---: | ---: |")
+        for variant, n in counts.items():
+            ratio = f"{n / base:.2f}x" if base else "-"
+            lines.append(f"| {variant} | {n:,.0f} | {ratio} |")
+        print("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    if "--run" in sys.argv:
+        at = sys.argv.index("--run")
+        scenario, variant, steps = sys.argv[at + 1], sys.argv[at + 2], int(sys.argv[at + 3])
+        step = SCENARIOS[scenario][variant]()
+        for _ in range(20 + steps):
+            step()
+    else:
+        main(sys.argv[1:] or None)
