@@ -1600,8 +1600,8 @@ class _TensorXP:
     """:mod:`ember.ops.xp_numpy`'s twin on tensors: the same names and signatures, built from
     ember's differentiable functions, so VJPs run on it record a graph of the backward pass."""
 
-    exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf, mm = (
-        staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf, mm)
+    exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf = (
+        staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf)
     )
 
     @staticmethod

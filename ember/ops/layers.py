@@ -18,22 +18,20 @@ __all__ = ["linear", "linear_no_bias"]
 
 
 def _linear(x, weight, bias):
-    # BLAS reads the transposed view in place: no copy. ndarray.dot for a batch (or a sample):
-    # the same product as matmul without matmul's ufunc machinery.
-    out = x.dot(weight.T) if x.ndim <= 2 else numpy.matmul(x, weight.T)
+    out = numpy.matmul(x, weight.T)  # BLAS reads the transposed view in place: no copy
     if bias is not None:
         out += bias  # into the fresh product: no second allocation
     return out
 
 
 def _vjp_input(xp, g, x, weight, bias, out):
-    return xp.mm(g, weight) if g.ndim == 2 else xp.matmul(g, weight)
+    return xp.matmul(g, weight)
 
 
 def _vjp_weight(xp, g, x, weight, bias, out):
     # g.swapaxes: the method arrays and tensors share (numpy.swapaxes costs a Python wrapper).
     if x.ndim == 2:
-        return xp.mm(g.swapaxes(0, 1), x)
+        return xp.matmul(g.swapaxes(0, 1), x)
     # A single sample is the outer product grad x^T; extra leading dims are more samples.
     n_out, n_in = weight.shape
     return xp.matmul(xp.reshape(g, (-1, n_out)).swapaxes(0, 1), xp.reshape(x, (-1, n_in)))

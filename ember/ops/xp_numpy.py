@@ -27,9 +27,6 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
 # NumPy's sum, swapaxes and expand_dims are Python wrappers around the C calls below; on the
 # small arrays of a training step the wrappers cost more than the work.
 
-# The product of two matrices: ndarray.dot skips matmul's ufunc machinery (about 0.3 µs a call).
-mm = numpy.ndarray.dot
-
 
 def sum(a, axis=None, keepdims=False):
     if a.dtype == bool:  # counting: add.reduce would OR the booleans
