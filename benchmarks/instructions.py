@@ -11,6 +11,7 @@ A step's count is the difference between runs of 2N and N steps, over N (start-u
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,5 +187,7 @@ if __name__ == "__main__":
         step = SCENARIOS[scenario][variant]()
         for _ in range(20 + steps):
             step()
+    elif shutil.which("valgrind") is None:
+        sys.exit("instructions.py needs valgrind (Debian: apt install valgrind)")
     else:
         main(sys.argv[1:] or None)
