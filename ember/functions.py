@@ -25,7 +25,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
 from .random import default_generator
-from .tensor import Tensor, _dim, apply, apply_binary, apply_unary, wrap
+from .tensor import Tensor, _dim, apply, apply_unary, binary_function, wrap
 
 _ndarray = numpy.ndarray
 _Number = (int, float, bool)
@@ -85,27 +85,7 @@ def _promote(a, b, floating=False):
 
 def _binary(op, floating=False):
     """A function for elementwise op ``op`` with PyTorch's broadcasting and promotion."""
-
-    def function(input, other):
-        # The common case first, decided in a few checks: operands already of one dtype.
-        if isinstance(input, Tensor):
-            kind = input._data.dtype.kind
-            if isinstance(other, Tensor):
-                same = input._data.dtype is other._data.dtype
-            else:
-                same = other.__class__ is float and kind == "f"
-            if same and (kind == "f" or not floating):
-                a, b = input, other
-            else:
-                a, b = _promote(input, other, floating)
-        else:
-            a, b = _promote(input, other, floating)
-        try:
-            return apply_binary(op, a, b)
-        except ValueError as error:
-            raise _broadcast_error(a, b, error) from None
-
-    return function
+    return binary_function(op, lambda a, b: _promote(a, b, floating), _broadcast_error, floating)
 
 
 def _broadcast_error(a, b, error):
@@ -140,10 +120,10 @@ def _needs_float(t, name):
 # ----- elementwise ---------------------------------------------------------------------------
 
 _add, _sub, _mul = _binary(E.BINARY["add"]), _binary(E.BINARY["sub"]), _binary(E.BINARY["mul"])
-_rsub_op = renamed(E.BINARY["sub"], "RsubBackward1")
+_rsub = binary_function(renamed(E.BINARY["sub"], "RsubBackward1"), _promote, _broadcast_error)
 _div = _binary(E.BINARY["div"], floating=True)
 _pow = _binary(E.BINARY["pow"])
-_rpow_op = renamed(E.BINARY["pow"], "PowBackward2")
+_rpow = binary_function(renamed(E.BINARY["pow"], "PowBackward2"), _promote)
 
 
 def add(input, other, *, alpha=1):
@@ -160,8 +140,7 @@ def sub(input, other, *, alpha=1):
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (what ``2 - x`` calls)."""
-    a, b = _promote(other, input if alpha == 1 else mul(input, alpha))
-    return apply_binary(_rsub_op, a, b)
+    return _rsub(other, input if alpha == 1 else mul(input, alpha))
 
 
 mul = multiply = _mul
@@ -240,7 +219,7 @@ def pow(input, exponent):
     if isinstance(input, _Number):  # scalar ** tensor
         a, b = _promote(input, exponent)
         a = wrap(numpy.asarray(a, b._data.dtype))  # an array base: create_graph VJPs need one
-        return apply_binary(_rpow_op, a, b)
+        return _rpow(a, b)
     if isinstance(exponent, _Number):
         base = input if isinstance(input, Tensor) else as_tensor_operand(input)
         if base._data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
@@ -609,6 +588,9 @@ def _check_dims(name, t, dims, what):
         )
 
 
+_mm = binary_function(L.mm)
+
+
 def mm(input, mat2):
     a, b = input._data, mat2._data
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype is not b.dtype:
@@ -620,7 +602,7 @@ def mm(input, mat2):
                 f"{_shape_text(mat2)})"
             )
         _same_dtype("mm", input, mat2)
-    return apply_binary(L.mm, input, mat2)
+    return _mm(input, mat2)
 
 
 def bmm(input, mat2):
@@ -1928,7 +1910,7 @@ _METHODS = dict(
     __add__=_add,
     __radd__=_add,
     __sub__=_sub,
-    __rsub__=_swapped(_sub),
+    __rsub__=rsub,  # 2 - x: RsubBackward1, as in PyTorch
     __mul__=mul,
     __rmul__=mul,
     __truediv__=div,

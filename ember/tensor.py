@@ -23,7 +23,7 @@ from .autograd.graph import Node, next_sequence, node_class
 from .dtypes import from_numpy_dtype, get_default_dtype
 from .printing import tensor_repr
 
-__all__ = ["Tensor", "Size", "apply", "wrap"]
+__all__ = ["Tensor", "Size", "apply", "apply_unary", "binary_function", "wrap"]
 
 _ndarray = numpy.ndarray
 _new = object.__new__
@@ -496,28 +496,50 @@ def apply_unary(op, a, *params):
     return result
 
 
-def apply_binary(op, a, b):
-    """:func:`apply` for ops of exactly two operands (mul, add, mm), each a tensor or a Python
-    number: the hot path of small-tensor code, so everything is spelled out inline."""
-    if isinstance(a, Tensor):
-        ad = a._data
-        pa = (a._grad_fn or a) if a._rg else None
-    else:
-        ad, pa = a, None
-    if isinstance(b, Tensor):
-        bd = b._data
-        pb = (b._grad_fn or b) if b._rg else None
-    else:
-        bd, pb = b, None
-    out = op.forward(ad, bd)
-    if (pa is not None or pb is not None) and STATE.enabled:
-        versions = None
-        if op.reads_args:
-            versions = [(0, a._vc, a._vc[0])] if ad is not a else []
-            if bd is not b:
-                versions.append((1, b._vc, b._vc[0]))
-        return _record(op, out, (a, b), (ad, bd), (pa, pb), versions)
-    return wrap(out)
+def binary_function(op, promote=None, on_error=None, floating=False):
+    """The function that applies ``op`` to two operands (mul, add, mm), each a tensor or a Python
+    number, and records it when needed: the hot path of small-tensor code, so it is one function
+    with everything spelled out inline (``x * 2`` runs this and the op, nothing else).
+
+    Operands of one dtype, or a float with a floating tensor, go straight through (with
+    ``floating``, integer operands do not: true division makes floats). Others first go through
+    ``promote(a, b)``, which brings them to one dtype. ``on_error(a, b, error)`` turns NumPy's
+    ValueError (shapes that do not broadcast) into the error to raise."""
+
+    def function(a, b):
+        same = False
+        if isinstance(a, Tensor):
+            ad = a._data
+            if isinstance(b, Tensor):
+                bd = b._data
+                same = ad.dtype is bd.dtype and (not floating or ad.dtype.kind == "f")
+            else:
+                bd = b
+                same = b.__class__ is float and ad.dtype.kind == "f"
+        if not same:
+            if promote is not None:
+                a, b = promote(a, b)
+            ad = a._data if isinstance(a, Tensor) else a
+            bd = b._data if isinstance(b, Tensor) else b
+        try:
+            out = op.forward(ad, bd)
+        except ValueError as error:
+            if on_error is None:
+                raise
+            raise on_error(a, b, error) from None
+        # A tensor operand is one whose array is not the operand itself.
+        pa = (a._grad_fn or a) if ad is not a and a._rg else None
+        pb = (b._grad_fn or b) if bd is not b and b._rg else None
+        if (pa is not None or pb is not None) and STATE.enabled:
+            versions = None
+            if op.reads_args:
+                versions = [(0, a._vc, a._vc[0])] if ad is not a else []
+                if bd is not b:
+                    versions.append((1, b._vc, b._vc[0]))
+            return _record(op, out, (a, b), (ad, bd), (pa, pb), versions)
+        return wrap(out)
+
+    return function
 
 
 def _record(op, out, args, arrays, parents, versions):
