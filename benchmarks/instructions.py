@@ -3,7 +3,8 @@ machine where times move by 30%: valgrind's callgrind counts what one process ex
 
 Each scenario runs on arrays of one or four elements, so the array work is next to nothing and
 the count is the bookkeeping: Python objects, graph recording, the backward walk, dispatch.
-A step's count is the difference between runs of 2N and N steps, over N (start-up cancels).
+A step's count is the difference between runs of 2N and N steps, over N (start-up cancels). String
+hashing is seeded the same in every run: with random seeds, dict layouts (and counts) vary by ~4%.
 
     python benchmarks/instructions.py            # every scenario (needs valgrind; ~3 minutes)
     python benchmarks/instructions.py seed chain
@@ -155,7 +156,7 @@ def count(scenario, variant, steps):
                 variant,
                 str(steps),
             ],
-            env=clean_environment(),
+            env={**clean_environment(), "PYTHONHASHSEED": "0"},  # same dict layouts every run
             capture_output=True,
             text=True,
             check=True,
