@@ -19,40 +19,22 @@ def _peak():
     return {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
+def _run(step):
+    for _ in range(STEPS):
+        step()
+    return _peak()
+
+
 def numpy_variant():
     import bench_seed_net
-    import numpy
 
-    x, y, w1, w2 = bench_seed_net.data()
-    for _ in range(STEPS):
-        h = x.dot(w1)
-        h_relu = numpy.maximum(h, 0)
-        y_pred = h_relu.dot(w2)
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.T.dot(grad_y_pred)
-        grad_h = grad_y_pred.dot(w2.T)
-        grad_h[h < 0] = 0
-        grad_w1 = x.T.dot(grad_h)
-        w1 -= 1e-6 * grad_w1
-        w2 -= 1e-6 * grad_w2
-    return _peak()
+    return _run(bench_seed_net.numpy_step(*bench_seed_net.data()))
 
 
 def _framework(lib):
     import bench_seed_net
 
-    x, y, w1, w2 = (lib.from_numpy(a) for a in bench_seed_net.data())
-    w1.requires_grad_()
-    w2.requires_grad_()
-    for _ in range(STEPS):
-        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
-        loss.backward()
-        with lib.no_grad():
-            w1 -= 1e-6 * w1.grad
-            w2 -= 1e-6 * w2.grad
-        w1.grad = None
-        w2.grad = None
-    return _peak()
+    return _run(bench_seed_net.autograd_step(lib, *bench_seed_net.data()))
 
 
 def ember_variant():

@@ -13,20 +13,19 @@ from harness import compare, entry, median_time  # noqa: E402
 N, D_IN, H, D_OUT, LR = 64, 1000, 100, 10, 1e-6
 
 
-def data(seed=0):
+def data(seed=0, sizes=(N, D_IN, H, D_OUT)):
+    """``x, y, w1, w2`` for the net, float32 (``instructions.py`` uses sizes of 1)."""
     import numpy
 
+    n, d_in, h, d_out = sizes
     rng = numpy.random.default_rng(seed)
-    f32 = numpy.float32
-    return [
-        rng.standard_normal(s).astype(f32) for s in ((N, D_IN), (N, D_OUT), (D_IN, H), (H, D_OUT))
-    ]
+    shapes = ((n, d_in), (n, d_out), (d_in, h), (h, d_out))
+    return [rng.standard_normal(s).astype(numpy.float32) for s in shapes]
 
 
-def numpy_variant():
+def numpy_step(x, y, w1, w2):
+    """One step of the seed's hand-written backprop, as a function."""
     import numpy
-
-    x, y, w1, w2 = data()
 
     def step():
         nonlocal w1, w2
@@ -41,17 +40,16 @@ def numpy_variant():
         w1 -= LR * grad_w1
         w2 -= LR * grad_w2
 
-    return {"seconds": median_time(step)}
+    return step
 
 
-def numpy_torch7_variant():
+def numpy_torch7_step(x, y, w1, w2):
     """The same math laid out as Torch7's protocol asks: weights stored (out, in) as nn.Linear
     keeps them (so the forward multiplies by a transposed matrix), and gradients zeroed and then
     accumulated into (zeroGradParameters, accGradParameters), not freshly assigned. The floor for
     ember's protocol variant."""
     import numpy
 
-    x, y, w1, w2 = data()
     w1, w2 = numpy.ascontiguousarray(w1.T), numpy.ascontiguousarray(w2.T)
     grad_w1, grad_w2 = numpy.zeros_like(w1), numpy.zeros_like(w2)
 
@@ -70,12 +68,12 @@ def numpy_torch7_variant():
         w1 -= LR * grad_w1
         w2 -= LR * grad_w2
 
-    return {"seconds": median_time(step)}
+    return step
 
 
-def _autograd_variant(lib):
+def autograd_step(lib, x, y, w1, w2):
     """Seed 004's net through autograd; ``lib`` is ember or torch (the same code runs on both)."""
-    x, y, w1, w2 = (lib.from_numpy(a) for a in data())
+    x, y, w1, w2 = (lib.from_numpy(a) for a in (x, y, w1, w2))
     w1.requires_grad_()
     w2.requires_grad_()
 
@@ -90,22 +88,20 @@ def _autograd_variant(lib):
         w1.grad = None  # PyTorch's zero_grad(set_to_none=True): no zeroing pass, no accumulation
         w2.grad = None
 
-    return {"seconds": median_time(step)}
+    return step
 
 
-def ember_variant():
-    import ember
-
-    return _autograd_variant(ember)
-
-
-def ember_protocol_variant():
+def protocol_step(x, y, w1, w2):
+    """The net as ``Sequential(Linear, ReLU, Linear)`` + ``MSECriterion``, driven by Torch7's
+    protocol."""
     import ember
     from ember import nn
 
-    x, y, w1, w2 = (ember.from_numpy(a) for a in data())
+    x, y, w1, w2 = (ember.from_numpy(a) for a in (x, y, w1, w2))
     model = nn.Sequential(
-        nn.Linear(D_IN, H, bias=False), nn.ReLU(), nn.Linear(H, D_OUT, bias=False)
+        nn.Linear(w1.shape[0], w1.shape[1], bias=False),
+        nn.ReLU(),
+        nn.Linear(w2.shape[0], w2.shape[1], bias=False),
     )
     with ember.no_grad():
         model[0].weight.copy_(w1.T)
@@ -120,14 +116,32 @@ def ember_protocol_variant():
         model.backward(x, criterion.backward(output, y))
         model.updateParameters(LR)
 
-    return {"seconds": median_time(step)}
+    return step
+
+
+def numpy_variant():
+    return {"seconds": median_time(numpy_step(*data()))}
+
+
+def numpy_torch7_variant():
+    return {"seconds": median_time(numpy_torch7_step(*data()))}
+
+
+def ember_variant():
+    import ember
+
+    return {"seconds": median_time(autograd_step(ember, *data()))}
+
+
+def ember_protocol_variant():
+    return {"seconds": median_time(protocol_step(*data()))}
 
 
 def torch_variant():
     import torch
 
     torch.set_num_threads(1)
-    return _autograd_variant(torch)
+    return {"seconds": median_time(autograd_step(torch, *data()))}
 
 
 VARIANTS = {

@@ -18,97 +18,22 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_seed_net  # noqa: E402
+import bench_tiny_ops  # noqa: E402
 from harness import clean_environment  # noqa: E402
 
 STEPS = 100
 
 
-def seed_numpy():
-    import numpy
-
-    x, y, w1, w2 = (numpy.ones((1, 1), numpy.float32) for _ in range(4))
-
-    def step():
-        nonlocal w1, w2
-        h = x.dot(w1)
-        h_relu = numpy.maximum(h, 0)
-        y_pred = h_relu.dot(w2)
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.T.dot(grad_y_pred)
-        grad_h = grad_y_pred.dot(w2.T)
-        grad_h[h < 0] = 0
-        grad_w1 = x.T.dot(grad_h)
-        w1 -= 1e-6 * grad_w1
-        w2 -= 1e-6 * grad_w2
-
-    return step
+def _seed(make):
+    """A step of ``bench_seed_net``'s builder ``make`` on 1x1 arrays."""
+    return lambda: make(*bench_seed_net.data(sizes=(1, 1, 1, 1)))
 
 
-def seed_ember():
+def _ember():
     import ember
 
-    x, y = ember.randn(1, 1), ember.randn(1, 1)
-    w1, w2 = ember.randn(1, 1, requires_grad=True), ember.randn(1, 1, requires_grad=True)
-
-    def step():
-        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
-        loss.backward()
-        with ember.no_grad():
-            w1.sub_(1e-6 * w1.grad)
-            w2.sub_(1e-6 * w2.grad)
-        w1.grad = w2.grad = None
-
-    return step
-
-
-def seed_protocol():
-    import ember
-    from ember import nn
-
-    x, y = ember.randn(1, 1), ember.randn(1, 1)
-    model = nn.Sequential(nn.Linear(1, 1, bias=False), nn.ReLU(), nn.Linear(1, 1, bias=False))
-    criterion = nn.MSECriterion()
-
-    def step():
-        model.zeroGradParameters()
-        output = model.forward(x)
-        criterion.forward(output, y)
-        model.backward(x, criterion.backward(output, y))
-        model.updateParameters(1e-6)
-
-    return step
-
-
-def chain_numpy():
-    import numpy
-
-    a = numpy.ones(4, numpy.float32)
-
-    def step():
-        outs, h = [], a
-        for _ in range(33):
-            h = numpy.tanh(h * 1.01 + 0.1)
-            outs.append(h)
-        grad = numpy.ones_like(h)
-        for out in reversed(outs):
-            grad = grad * (1 - out * out) * 1.01
-
-    return step
-
-
-def chain_ember():
-    import ember
-
-    a = ember.randn(4, requires_grad=True)
-
-    def step():
-        h = a
-        for _ in range(33):
-            h = (h * 1.01 + 0.1).tanh()
-        h.sum().backward()
-        a.grad = None
-
-    return step
+    return ember
 
 
 def mlp_ember():
@@ -130,8 +55,15 @@ def mlp_ember():
 
 
 SCENARIOS = {
-    "seed": {"numpy": seed_numpy, "ember": seed_ember, "ember-protocol": seed_protocol},
-    "chain": {"numpy": chain_numpy, "ember": chain_ember},
+    "seed": {
+        "numpy": _seed(bench_seed_net.numpy_step),
+        "ember": _seed(lambda *arrays: bench_seed_net.autograd_step(_ember(), *arrays)),
+        "ember-protocol": _seed(bench_seed_net.protocol_step),
+    },
+    "chain": {
+        "numpy": bench_tiny_ops.numpy_step,
+        "ember": lambda: bench_tiny_ops.framework_step(_ember()),
+    },
     "mlp": {"ember": mlp_ember},
 }
 TITLES = {
