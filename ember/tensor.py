@@ -444,13 +444,13 @@ def apply(op, *args):
     """Run ``op`` on ``args`` (tensors and constants) and record it for backward when needed.
 
     The recorded node keeps the arguments' arrays (and the output, if the op's VJP reads it),
-    each tensor argument's version, and where each argument's gradient goes next: its grad_fn,
-    the tensor itself (a leaf), or nowhere (None).
+    the version of each tensor argument that a needed VJP reads, and where each argument's
+    gradient goes next: its grad_fn, the tensor itself (a leaf), or nowhere (None).
     """
     # One plain loop, not three comprehensions: each comprehension is a call of its own.
     arrays, parents = [], []
     versions = [] if op.reads_args else None
-    record = False
+    needs = 0  # bit i: argument i needs a gradient
     enabled = STATE.enabled
     i = 0
     for a in args:
@@ -458,7 +458,7 @@ def apply(op, *args):
             arrays.append(a._data)
             if a._rg and enabled:
                 parents.append(a._grad_fn or a)
-                record = True
+                needs |= 1 << i
             else:
                 parents.append(None)
             if versions is not None:
@@ -468,7 +468,12 @@ def apply(op, *args):
             parents.append(None)
         i += 1
     out = op.forward(*arrays)
-    if record:
+    if needs:
+        checks = op.checks
+        if versions and checks is not None:  # only what the needed VJPs read
+            # (an argument past the VJPs, such as a float mask, has no gradient)
+            read = checks[needs & (len(checks) - 1)]
+            versions = [v for v in versions if v[0] in read]
         return _record(op, out, args, tuple(arrays), tuple(parents), versions)
     result = wrap(out)
     if op.view:
@@ -532,10 +537,16 @@ def binary_function(op, promote=None, on_error=None, floating=False):
         pb = (b._grad_fn or b) if bd is not b and b._rg else None
         if (pa is not None or pb is not None) and STATE.enabled:
             versions = None
-            if op.reads_args:
-                versions = [(0, a._vc, a._vc[0])] if ad is not a else []
-                if bd is not b:
-                    versions.append((1, b._vc, b._vc[0]))
+            if op.reads_args:  # the tensors among what the needed VJPs read
+                checks = op.checks
+                read = (0, 1) if checks is None else checks[(pa is not None) + 2 * (pb is not None)]
+                if ad is not a and 0 in read:
+                    versions = [(0, a._vc, a._vc[0])]
+                if bd is not b and 1 in read:
+                    if versions is None:
+                        versions = [(1, b._vc, b._vc[0])]
+                    else:
+                        versions.append((1, b._vc, b._vc[0]))
             return _record(op, out, (a, b), (ad, bd), (pa, pb), versions)
         return wrap(out)
 

@@ -187,6 +187,56 @@ def test_modified_through_a_view():
     raises_in_both(fn, "modified by an inplace operation", "TanhBackward0")
 
 
+# What a node keeps unchanged depends on which of its arguments need gradients, as in PyTorch:
+# x * c reads c for x's gradient and x only for c's. Each case runs an in-place change to one
+# argument (or the result) between forward and backward; ember must raise exactly when torch does.
+def _changed(make_op, change, grads):
+    def fn(lib):
+        x = lib.randn(3, 3, requires_grad=True)
+        c = lib.randn(3, 3, requires_grad=grads == "both")
+        y = x * 2  # a non-leaf, so it may be changed in place
+        z = make_op(lib, y, c)
+        {"y": y, "c": c, "z": z}[change].add_(1)
+        z.sum().backward()
+
+    return fn
+
+
+VERSION_CASES = [
+    ("y * c", lambda lib, y, c: y * c),
+    ("y * 1.5", lambda lib, y, c: y * 1.5),
+    ("y / c", lambda lib, y, c: y / c),
+    ("y / 3", lambda lib, y, c: y / 3.0),
+    ("y @ c", lambda lib, y, c: y @ c),
+    ("c @ y", lambda lib, y, c: c @ y),
+    ("y.mm(c)", lambda lib, y, c: y.mm(c)),
+    ("linear(y, c)", lambda lib, y, c: lib.nn.functional.linear(y, c)),
+    ("where", lambda lib, y, c: lib.where(c > 0, y, c)),
+    ("y + c", lambda lib, y, c: y + c),
+    ("y.tanh()", lambda lib, y, c: y.tanh() + c),
+    ("y ** 2", lambda lib, y, c: y**2 + c),
+]
+
+
+@pytest.mark.parametrize("grads", ["x", "both"])
+@pytest.mark.parametrize("change", ["y", "c", "z"])
+@pytest.mark.parametrize("name, make_op", VERSION_CASES, ids=[n for n, _ in VERSION_CASES])
+def test_in_place_change_raises_exactly_when_torch_does(name, make_op, change, grads):
+    fn = _changed(make_op, change, grads)
+    if grads == "both" and change == "c":
+        return  # c is a leaf that requires grad: its in-place change raises before backward
+    try:
+        fn(torch)
+        torch_raises = False
+    except RuntimeError:
+        torch_raises = True
+    if torch_raises:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            fn(ember)
+    else:
+        fn(ember)  # no error: the changed value is not one backward reads
+
+
 # ----- requires_grad on integer tensors -----------------------------------------------------------
 
 

@@ -279,6 +279,7 @@ conv = Op(
         "grad_w = grad (*) x (correlation with x's windows)",
         "grad_b = grad summed over batch and positions",
     ),
+    reads=((1,), (0,), ()),
 )
 
 conv_transpose = Op(
@@ -294,6 +295,7 @@ conv_transpose = Op(
         "grad_w = y (*) grad (correlation of grad's windows with y)",
         "grad_b = grad summed over batch and positions",
     ),
+    reads=((1,), (0,), ()),
 )
 
 conv_weight = Op(
@@ -306,6 +308,7 @@ conv_weight = Op(
         lambda xp, g, x, gy, geometry, shape, out: xp.apply(conv, x, g, None, geometry),
     ),
     ("grad_x = conv_transpose(gy, grad)", "grad_gy = conv(x, grad)"),
+    reads=((1,), (0,)),
 )
 
 

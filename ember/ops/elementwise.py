@@ -157,39 +157,41 @@ def _remainder_vjp_b(xp, g, a, b, out):
     return -g * ((a - out) / b)  # (a - remainder) / b is floor(a / b)
 
 
-# name, grad_fn name, forward, (VJP for a, VJP for b), (rule for a, rule for b), what VJPs read
+# name, grad_fn name, forward, (VJP for a, VJP for b), (rule for a, rule for b), what the VJPs
+# read, and which values each VJP reads when they differ (see Op: x * 2 need not keep x unchanged)
 # fmt: off
 _BINARY = [
     ("add", "AddBackward0", numpy.add,
      (lambda xp, g, a, b, out: g, lambda xp, g, a, b, out: g),
-     ("grad_a = grad", "grad_b = grad"), ""),
+     ("grad_a = grad", "grad_b = grad"), "", None),
     ("sub", "SubBackward0", numpy.subtract,
      (lambda xp, g, a, b, out: g, lambda xp, g, a, b, out: -g),
-     ("grad_a = grad", "grad_b = -grad"), ""),
+     ("grad_a = grad", "grad_b = -grad"), "", None),
     ("mul", "MulBackward0", numpy.multiply,
      (lambda xp, g, a, b, out: g * b, lambda xp, g, a, b, out: g * a),
-     ("grad_a = grad * b", "grad_b = grad * a"), "args"),
+     ("grad_a = grad * b", "grad_b = grad * a"), "args", ((1,), (0,))),
     ("div", "DivBackward0", numpy.true_divide,
-     (lambda xp, g, a, b, out: g / b, lambda xp, g, a, b, out: -g * out / b),
-     ("grad_a = grad / b", "grad_b = -grad * a / b^2"), "args+out"),
+     (lambda xp, g, a, b, out: g / b, lambda xp, g, a, b, out: -g * a / (b * b)),
+     ("grad_a = grad / b", "grad_b = -grad * a / b^2"), "args", ((1,), (0, 1))),
     ("pow", "PowBackward1", numpy.power, (_pow_base_vjp, _pow_exponent_vjp),
-     ("grad_a = grad * b * a^(b-1)", "grad_b = grad * a^b * log(a)"), "args+out"),
+     ("grad_a = grad * b * a^(b-1)", "grad_b = grad * a^b * log(a)"), "args+out",
+     ((0, 1), (0, 1))),
     ("maximum", "MaximumBackward0", numpy.maximum,
      (_maximum_vjp, lambda xp, g, a, b, out: _maximum_vjp(xp, g, b, a, out)),
      ("grad_a = grad where a > b (half on ties)", "grad_b = grad where b > a (half on ties)"),
-     "args"),
+     "args", None),
     ("minimum", "MinimumBackward0", numpy.minimum,
      (lambda xp, g, a, b, out: _maximum_vjp(xp, g, b, a, out),
       lambda xp, g, a, b, out: _maximum_vjp(xp, g, a, b, out)),
      ("grad_a = grad where a < b (half on ties)", "grad_b = grad where b < a (half on ties)"),
-     "args"),
+     "args", None),
     ("remainder", "RemainderBackward0", numpy.remainder,
      (lambda xp, g, a, b, out: g, _remainder_vjp_b),
-     ("grad_a = grad", "grad_b = -grad * floor(a / b)"), "args+out"),
+     ("grad_a = grad", "grad_b = -grad * floor(a / b)"), "args+out", ((), (0, 1))),
     ("atan2", "Atan2Backward0", numpy.arctan2,
      (lambda xp, g, a, b, out: g * b / (a * a + b * b),
       lambda xp, g, a, b, out: -g * a / (a * a + b * b)),
-     ("grad_a = grad * b / (a^2 + b^2)", "grad_b = -grad * a / (a^2 + b^2)"), "args"),
+     ("grad_a = grad * b / (a^2 + b^2)", "grad_b = -grad * a / (a^2 + b^2)"), "args", None),
 ]
 # fmt: on
 
@@ -208,6 +210,7 @@ where = Op(
     ),
     (None, "grad_a = grad where condition, else 0", "grad_b = grad where not condition, else 0"),
     broadcasts=True,
+    reads=((), (0,), (0,)),  # only the condition: which elements came from where
 )
 
 UNARY = {name: Op(grad, f, (vjp,), (rule,), saves=s) for name, grad, f, vjp, rule, s in _UNARY}
@@ -215,6 +218,6 @@ PARAMETRIC = {
     name: Op(grad, f, (vjp,), (rule,), saves=s) for name, grad, f, vjp, rule, s in _PARAMETRIC
 }
 BINARY = {
-    name: Op(grad, f, vjps, rules, broadcasts=True, saves=s)
-    for name, grad, f, vjps, rules, s in _BINARY
+    name: Op(grad, f, vjps, rules, broadcasts=True, saves=s, reads=r)
+    for name, grad, f, vjps, rules, s, r in _BINARY
 }

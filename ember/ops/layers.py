@@ -50,5 +50,14 @@ _RULES = (
 )
 
 # PyTorch records a 2-D linear as AddmmBackward0 (MmBackward0 without a bias): the same names here.
-linear = Op("AddmmBackward0", _linear, (_vjp_input, _vjp_weight, _vjp_bias), _RULES)
-linear_no_bias = Op("MmBackward0", _linear, (_vjp_input, _vjp_weight, None), _RULES[:2])
+# grad_x reads W, grad_W reads x, grad_b only shapes.
+linear = Op(
+    "AddmmBackward0",
+    _linear,
+    (_vjp_input, _vjp_weight, _vjp_bias),
+    _RULES,
+    reads=((1,), (0,), ()),
+)
+linear_no_bias = Op(
+    "MmBackward0", _linear, (_vjp_input, _vjp_weight, None), _RULES[:2], reads=((1,), (0,), ())
+)

@@ -33,12 +33,17 @@ def _matmul_vjp_b(xp, g, a, b, out):
     return unbroadcast(xp, xp.matmul(xp.swapaxes(a, -1, -2), g), b.shape)
 
 
+# Each factor's gradient reads only the other factor (PyTorch saves a only if b needs a gradient).
+_CROSSED = ((1,), (0,))
+
+
 def _product(name):
     return Op(
         name,
         numpy.matmul,
         (_matmul_vjp_a, _matmul_vjp_b),
         ("grad_a = grad @ b^T", "grad_b = a^T @ grad"),
+        reads=_CROSSED,
     )
 
 
@@ -49,6 +54,7 @@ mm = Op(
     numpy.matmul,
     (lambda xp, g, a, b, out: g @ b.T, lambda xp, g, a, b, out: a.T @ g),
     ("grad_a = grad @ b^T", "grad_b = a^T @ grad"),
+    reads=_CROSSED,
 )
 bmm = _product("BmmBackward0")
 mv = _product("MvBackward0")
@@ -85,6 +91,7 @@ def _add_product(name):
         _addmm,
         (_c_vjp, _scaled(_matmul_vjp_a, 4), _scaled(_matmul_vjp_b, 4)),
         ("grad_c = beta * grad", "grad_a = alpha * grad @ b^T", "grad_b = alpha * a^T @ grad"),
+        reads=((), (2,), (1,)),
     )
 
 
@@ -105,6 +112,7 @@ outer = Op(
     numpy.outer,
     (_outer_vjp_a, _outer_vjp_b),
     ("grad_a = grad @ b", "grad_b = a @ grad"),
+    reads=_CROSSED,
 )
 
 
@@ -130,6 +138,7 @@ addr = Op(
     _addr,
     (_c_vjp, _addr_vjp(_outer_vjp_a), _addr_vjp(_outer_vjp_b)),
     ("grad_c = beta * grad", "grad_a = alpha * grad @ b", "grad_b = alpha * a @ grad"),
+    reads=((), (2,), (1,)),
 )
 
 

@@ -26,6 +26,10 @@ class Op:
     ``saves`` says what the VJPs read: ``"args"`` (the inputs' values), ``"out"`` (the result, for
     ops whose derivative is cheapest in terms of it, like exp and tanh), both, or ``""`` (only
     shapes, like add). Autograd keeps what is read and raises if it was changed in place since.
+    ``reads``, when given, says it per VJP: ``reads[i]`` lists the arguments whose values VJP ``i``
+    reads, so an in-place change to an argument that no needed VJP reads is allowed, as in PyTorch
+    (``y * 2`` does not save ``y``: only the gradient of ``2`` would read it). Without it, every
+    VJP is taken to read every argument (when ``saves`` includes ``"args"``).
     ``view`` marks ops whose result shares memory with their first argument (reshape, transpose).
     An op whose gradients share work, or that takes any number of tensors, gives ``backward``
     instead: ``backward(xp, grad, *args, out)`` returns one gradient (or None) per argument.
@@ -43,6 +47,7 @@ class Op:
         "backward",
         "node_class",
         "single",
+        "checks",
     )
 
     def __init__(
@@ -54,6 +59,7 @@ class Op:
         *,
         broadcasts=False,
         saves="args",
+        reads=None,
         view=False,
         backward=None,
     ):
@@ -68,6 +74,9 @@ class Op:
         self.backward = backward
         self.node_class = None  # the grad_fn class autograd makes for this op, on first use
         self.single = _only_first(self.vjps, broadcasts)
+        # checks[mask]: the arguments backward reads when those in ``mask`` need gradients (see
+        # _checks); None: every argument, whichever need gradients.
+        self.checks = None if reads is None else _checks(tuple(reads))
 
     @property
     def rule(self):
@@ -116,6 +125,15 @@ def renamed(op, name, **changes):
         setattr(copy, key, value)
     copy.single = _only_first(copy.vjps, copy.broadcasts)
     return copy
+
+
+def _checks(reads):
+    """For each set of arguments needing gradients (bit ``i`` of the index: argument ``i``), the
+    arguments whose values backward will read: the union of ``reads[i]`` over that set."""
+    return tuple(
+        tuple(sorted({j for i, r in enumerate(reads) if mask >> i & 1 for j in r}))
+        for mask in range(1 << len(reads))
+    )
 
 
 def _only_first(vjps, broadcasts):
