@@ -21,6 +21,7 @@ from .autograd.engine import run_backward
 from .autograd.grad_mode import STATE
 from .autograd.graph import Node, next_sequence, node_class
 from .dtypes import from_numpy_dtype, get_default_dtype
+from .ops.op import renamed
 from .printing import tensor_repr
 
 __all__ = ["Tensor", "Size", "apply", "apply_unary", "binary_function", "wrap"]
@@ -449,7 +450,8 @@ def apply(op, *args):
     """
     # One plain loop, not three comprehensions: each comprehension is a call of its own.
     arrays, parents = [], []
-    versions = [] if op.reads_args else None
+    checks = op.checks  # None: the VJPs read every argument (if any); see Op
+    versions = [] if op.reads_args and checks is None else None
     needs = 0  # bit i: argument i needs a gradient
     enabled = STATE.enabled
     i = 0
@@ -469,11 +471,12 @@ def apply(op, *args):
         i += 1
     out = op.forward(*arrays)
     if needs:
-        checks = op.checks
-        if versions and checks is not None:  # only what the needed VJPs read
-            # (an argument past the VJPs, such as a float mask, has no gradient)
-            read = checks[needs & (len(checks) - 1)]
-            versions = [v for v in versions if v[0] in read]
+        if checks is not None:  # only what the needed VJPs read (bits past the VJPs: no gradient)
+            versions = []
+            for i in checks[needs & (len(checks) - 1)]:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    versions.append((i, a._vc, a._vc[0]))
         return _record(op, out, args, tuple(arrays), tuple(parents), versions)
     result = wrap(out)
     if op.view:
@@ -511,6 +514,11 @@ def binary_function(op, promote=None, on_error=None, floating=False):
     ``promote(a, b)``, which brings them to one dtype. ``on_error(a, b, error)`` turns NumPy's
     ValueError (shapes that do not broadcast) into the error to raise."""
 
+    # With a Python number for ``b`` (x * 2, x + 1) only ``a`` can need a gradient, of its own
+    # shape: the node then runs a single VJP and nothing else (see Op.single).
+    by_number = renamed(op, op.name, vjps=(op.vjps[0], None), broadcasts=False)
+    number_reads_a = op.reads_args and (op.checks is None or 0 in op.checks[1])
+
     def function(a, b):
         same = False
         if isinstance(a, Tensor):
@@ -535,6 +543,9 @@ def binary_function(op, promote=None, on_error=None, floating=False):
         # A tensor operand is one whose array is not the operand itself.
         pa = (a._grad_fn or a) if ad is not a and a._rg else None
         pb = (b._grad_fn or b) if bd is not b and b._rg else None
+        if bd is b and pa is not None and STATE.enabled:
+            versions = [(0, a._vc, a._vc[0])] if number_reads_a else None
+            return _record(by_number, out, (a, b), (ad, bd), (pa, None), versions)
         if (pa is not None or pb is not None) and STATE.enabled:
             versions = None
             if op.reads_args:  # the tensors among what the needed VJPs read

@@ -142,16 +142,16 @@ class Node:
         if op.backward is not None:
             return op.backward(xp, grad, *args, out)
         parents = self.next
-        if op.broadcasts and len(parents) == 2:  # binary elementwise (mul, add): the other one
+        if len(parents) == 2:  # binary ops (mul, add, mm): the other usual case
             a, b = args
             grad_a = grad_b = None
             if parents[0] is not None:
                 grad_a = vjps[0](xp, grad, a, b, out)
-                if grad_a.shape != a.shape:
+                if op.broadcasts and grad_a.shape != a.shape:
                     grad_a = unbroadcast(xp, grad_a, a.shape)
             if parents[1] is not None:
                 grad_b = vjps[1](xp, grad, a, b, out)
-                if grad_b.shape != b.shape:
+                if op.broadcasts and grad_b.shape != b.shape:
                     grad_b = unbroadcast(xp, grad_b, b.shape)
             return (grad_a, grad_b)
         grads = [None if p is None else vjp(xp, grad, *args, out) for p, vjp in zip(parents, vjps)]
