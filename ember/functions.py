@@ -25,7 +25,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
 from .random import default_generator
-from .tensor import Tensor, _dim, apply, apply_unary, binary_function, wrap
+from .tensor import Tensor, _dim, apply, apply_unary, binary_function, unary_function, wrap
 
 _ndarray = numpy.ndarray
 _Number = (int, float, bool)
@@ -99,14 +99,17 @@ def _broadcast_error(a, b, error):
 
 
 def _unary(op, floating=True):
-    def function(input):
+    """A function for elementwise op ``op`` of one tensor (with ``floating``, integer inputs are
+    computed in the default float dtype, as PyTorch's exp and tanh do)."""
+
+    def cast(input):
         if not isinstance(input, Tensor):
             input = as_tensor_operand(input)
         if floating and input._data.dtype.kind != "f":
             input = _cast(input, dtypes.get_default_dtype().numpy)
-        return apply_unary(op, input)
+        return input
 
-    return function
+    return unary_function(op, cast, floating)
 
 
 def _needs_float(t, name):

@@ -11,6 +11,7 @@ argument requires grad and grad mode is on, records a node. The op methods thems
 """
 
 import copy
+import os
 import traceback
 import weakref
 
@@ -504,6 +505,25 @@ def apply_unary(op, a, *params):
     return result
 
 
+def unary_function(op, prepare, floating):
+    """:func:`apply_unary` for an op of one tensor and no constants (exp, tanh), as one function:
+    a floating tensor goes straight through; anything else first goes through ``prepare``
+    (which makes it a tensor, of a floating dtype if ``floating``)."""
+    reads = op.reads_args
+
+    def function(a):
+        if a.__class__ is not Tensor or (floating and a._data.dtype.kind != "f"):
+            a = prepare(a)
+        data = a._data
+        out = op.forward(data)
+        if a._rg and STATE.enabled:
+            versions = [(0, a._vc, a._vc[0])] if reads else None
+            return _record(op, out, (a,), (data,), (a._grad_fn or a,), versions)
+        return wrap(out)
+
+    return function
+
+
 def binary_function(op, promote=None, on_error=None, floating=False):
     """The function that applies ``op`` to two operands (mul, add, mm), each a tensor or a Python
     number, and records it when needed: the hot path of small-tensor code, so it is one function
@@ -595,8 +615,20 @@ def _record(op, out, args, arrays, parents, versions):
         node.out = None
     node.versions = versions
     if STATE.anomaly:
-        node.__dict__["trace"] = traceback.format_stack()[:-3]
+        node.__dict__["trace"] = _forward_trace()
     return result
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _forward_trace():
+    """The stack that called the op, without ember's own frames at its end (anomaly mode shows
+    it when the op's backward produces NaN)."""
+    frames = traceback.extract_stack()
+    while frames and frames[-1].filename.startswith(_PACKAGE):
+        frames.pop()
+    return traceback.format_list(frames)
 
 
 def _remember_view(view, op, args):
