@@ -28,6 +28,7 @@ from .printing import tensor_repr
 __all__ = ["Tensor", "Size", "apply", "apply_unary", "binary_function", "wrap"]
 
 _ndarray = numpy.ndarray
+_array = numpy.array
 _new = object.__new__
 
 
@@ -540,20 +541,23 @@ def binary_function(op, promote=None, on_error=None, floating=False):
     number_reads_a = op.reads_args and (op.checks is None or 0 in op.checks[1])
 
     def function(a, b):
-        same = False
+        same = number = False  # number: b is a Python number
         if isinstance(a, Tensor):
             ad = a._data
             if isinstance(b, Tensor):
                 bd = b._data
                 same = ad.dtype is bd.dtype and (not floating or ad.dtype.kind == "f")
-            else:
-                bd = b
-                same = b.__class__ is float and ad.dtype.kind == "f"
+            elif (b.__class__ is float or b.__class__ is int) and ad.dtype.kind == "f":
+                # As a 0-d array of a's dtype: the value NumPy would cast the number to, and
+                # ufuncs take it about twice as fast as a Python number (here and in the VJP).
+                bd = _array(b, ad.dtype)
+                same = number = True
         if not same:
             if promote is not None:
                 a, b = promote(a, b)
             ad = a._data if isinstance(a, Tensor) else a
-            bd = b._data if isinstance(b, Tensor) else b
+            number = not isinstance(b, Tensor)
+            bd = b if number else b._data
         try:
             out = op.forward(ad, bd)
         except ValueError as error:
@@ -562,10 +566,12 @@ def binary_function(op, promote=None, on_error=None, floating=False):
             raise on_error(a, b, error) from None
         # A tensor operand is one whose array is not the operand itself.
         pa = (a._grad_fn or a) if ad is not a and a._rg else None
-        pb = (b._grad_fn or b) if bd is not b and b._rg else None
-        if bd is b and pa is not None and STATE.enabled:
-            versions = [(0, a._vc, a._vc[0])] if number_reads_a else None
-            return _record(by_number, out, (a, b), (ad, bd), (pa, None), versions)
+        if number:
+            if pa is not None and STATE.enabled:
+                versions = [(0, a._vc, a._vc[0])] if number_reads_a else None
+                return _record(by_number, out, (a, b), (ad, bd), (pa, None), versions)
+            return wrap(out)
+        pb = (b._grad_fn or b) if b._rg else None
         if (pa is not None or pb is not None) and STATE.enabled:
             versions = None
             if op.reads_args:  # the tensors among what the needed VJPs read
@@ -573,7 +579,7 @@ def binary_function(op, promote=None, on_error=None, floating=False):
                 read = (0, 1) if checks is None else checks[(pa is not None) + 2 * (pb is not None)]
                 if ad is not a and 0 in read:
                     versions = [(0, a._vc, a._vc[0])]
-                if bd is not b and 1 in read:
+                if 1 in read:
                     if versions is None:
                         versions = [(1, b._vc, b._vc[0])]
                     else:

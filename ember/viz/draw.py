@@ -52,7 +52,7 @@ def draw(output, params=None, show_saved=False, backward=False, group_modules=Fa
             arg = args[i] if i < len(args) else None
             if parent is not None:
                 tail = id(parent) if parent.is_node else drawing.leaf(parent)
-            elif isinstance(arg, numpy.ndarray):
+            elif isinstance(arg, numpy.ndarray) and not _number(node, i, arg):
                 tail = drawing.constant(arg)
             else:
                 continue
@@ -62,6 +62,13 @@ def draw(output, params=None, show_saved=False, backward=False, group_modules=Fa
         drawing.op(node, show_saved, node is root, output)  # after its inputs: they draw first
     groups = drawing.group(nodes, edges) if group_modules else {}
     return drawing.graph(edges, groups, backward)
+
+
+def _number(node, i, arg):
+    """Whether argument ``i`` was a Python number (``x * 2`` keeps the 2 as a 0-d array, and its
+    op has no VJP for it): numbers are not drawn, as in PyTorch's graphs."""
+    op = type(node).op
+    return arg.ndim == 0 and op is not None and i < len(op.vjps) and op.vjps[i] is None
 
 
 def _forward_order(root):
