@@ -29,6 +29,7 @@ from .tensor import Tensor, _dim, apply, apply_unary, binary_function, unary_fun
 
 _ndarray = numpy.ndarray
 _Number = (int, float, bool)
+_NUMBERS = {int, float}  # the exact classes (bool is an int, but clamp's bounds are not bools)
 
 # ----- operands and dtypes -------------------------------------------------------------------
 
@@ -268,6 +269,10 @@ def log10(input):
 
 
 def clamp(input, min=None, max=None):
+    if max is None and min.__class__ in _NUMBERS and isinstance(input, Tensor):  # relu-like
+        if min.__class__ is float and input._data.dtype.kind != "f":
+            input = _cast(input, dtypes.get_default_dtype().numpy)
+        return apply_unary(E.PARAMETRIC["clamp"], input, min, None)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if not isinstance(input, Tensor):
@@ -406,6 +411,9 @@ def _reduction_input(input, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is None and dtype is None and isinstance(input, Tensor):
+        if input._data.dtype.kind == "f":  # loss.sum(): nothing to convert
+            return apply_unary(_SUM_ALL, input, None, keepdim)
     input = _reduction_input(input, dtype)
     axis = _axes(dim, input.ndim)
     return apply_unary(_SUM_ALL if axis is None else R.sum, input, axis, keepdim)

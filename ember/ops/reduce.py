@@ -31,7 +31,8 @@ def count(shape, axis):
 
 
 def _sum(a, axis, keepdims):
-    return numpy.add.reduce(a, axis=axis, keepdims=keepdims)  # numpy.sum's wrapper costs more
+    # numpy.sum's wrapper costs more, and so do keyword arguments (axis, dtype, out, keepdims)
+    return numpy.add.reduce(a, axis, None, None, keepdims)
 
 
 def _mean(a, axis, keepdims):
