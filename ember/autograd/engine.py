@@ -58,18 +58,8 @@ def run_backward(
     node = grad = None
     if len(roots) == 1 and roots[0].is_node:  # loss.backward(): straight to its node
         node, grad = roots[0], grads[0]
-        roots = ()
-    for root, grad in zip(roots, grads):  # a root given twice gets the sum of its gradients
-        if root.is_node:
-            held = buffers.get(root)
-            if held is None:
-                heappush(heap, (root.seq, root))
-            buffers[root] = grad if held is None else held + grad
-        elif root._hooks is not None or capture is not None:
-            held = waiting.get(root)
-            waiting[root] = grad if held is None else held + grad
-        else:
-            root._accumulate_grad(grad, create_graph, False)
+    else:
+        _start(roots, grads, buffers, heap, waiting, create_graph, capture)
     anomaly = STATE.anomaly
     plain = capture is None and observer is None and not anomaly  # nothing but the gradients
     if heap:
@@ -122,7 +112,7 @@ def run_backward(
         if node is None and heap:
             node = heappop(heap)[1]
             grad = buffers.pop(node)
-    for leaf, grad in waiting.items():
+    for leaf, grad in waiting.items() if waiting else ():
         if leaf._hooks is not None:
             grad = _run_hooks(leaf._hooks, grad)
         if capture is not None:
@@ -131,6 +121,22 @@ def run_backward(
         else:
             leaf._accumulate_grad(grad, create_graph, False)
     return capture
+
+
+def _start(roots, grads, buffers, heap, waiting, create_graph, capture):
+    """Hand each root its gradient: nodes wait in the heap, leaves take theirs (a root given
+    twice gets the sum of its gradients)."""
+    for root, grad in zip(roots, grads):
+        if root.is_node:
+            held = buffers.get(root)
+            if held is None:
+                heappush(heap, (root.seq, root))
+            buffers[root] = grad if held is None else held + grad
+        elif root._hooks is not None or capture is not None:
+            held = waiting.get(root)
+            waiting[root] = grad if held is None else held + grad
+        else:
+            root._accumulate_grad(grad, create_graph, False)
 
 
 def _run_node(node, grad, create_graph, capture, needed, observer, anomaly):
