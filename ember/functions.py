@@ -124,7 +124,10 @@ def _needs_float(t, name):
 # ----- elementwise ---------------------------------------------------------------------------
 
 _add, _sub, _mul = _binary(E.BINARY["add"]), _binary(E.BINARY["sub"]), _binary(E.BINARY["mul"])
-_rsub = binary_function(renamed(E.BINARY["sub"], "RsubBackward1"), _promote, _broadcast_error)
+# 2 - x runs as rsub(2, x); PyTorch's RsubBackward1 lists only the tensor.
+_rsub = binary_function(
+    renamed(E.BINARY["sub"], "RsubBackward1", listed=(1,)), _promote, _broadcast_error
+)
 _div = _binary(E.BINARY["div"], floating=True)
 _pow = _binary(E.BINARY["pow"])
 _rpow = binary_function(renamed(E.BINARY["pow"], "PowBackward2"), _promote)

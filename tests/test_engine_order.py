@@ -3,6 +3,7 @@ DAGs (values reused many times, the same value on both sides of an op, several o
 and autograd.grad), compared with PyTorch."""
 
 import numpy
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -104,3 +105,50 @@ def test_reflected_add_and_mul_list_the_tensor_first_as_pytorch():
             None if f is None else type(f).__name__ for f, _ in make(t).grad_fn.next_functions
         ]
         assert ours == theirs == ["AccumulateGrad", None]
+
+
+# One case per kind of argument list: numbers, dims, bounds, indices, masks, lists of tensors.
+NEXT_FUNCTION_CASES = {
+    "x * 2": lambda lib, x, t: x * 2,
+    "2 - x": lambda lib, x, t: 2 - x,
+    "x / t": lambda lib, x, t: x / t,
+    "clamp(min)": lambda lib, x, t: x.clamp(min=0),
+    "clamp(min, max)": lambda lib, x, t: x.clamp(0, 1),
+    "sum": lambda lib, x, t: x.sum(),
+    "sum(dim)": lambda lib, x, t: x.sum(1),
+    "mean": lambda lib, x, t: x.mean(),
+    "pow(2)": lambda lib, x, t: x.pow(2),
+    "pow(t)": lambda lib, x, t: x.abs().pow(t),
+    "where": lambda lib, x, t: lib.where(t > 0, x, t),
+    "gather": lambda lib, x, t: x.gather(1, lib.tensor([[0], [1], [2]])),
+    "index_select": lambda lib, x, t: x.index_select(0, lib.tensor([0, 2])),
+    "masked_fill": lambda lib, x, t: x.masked_fill(t > 0, 0.0),
+    "cat": lambda lib, x, t: lib.cat([x, t]),
+    "stack": lambda lib, x, t: lib.stack([t, x]),
+    "softmax": lambda lib, x, t: x.softmax(1),
+    "reshape": lambda lib, x, t: x.reshape(12),
+    "t": lambda lib, x, t: x.t(),
+    "x[0]": lambda lib, x, t: x[0],
+    "max(dim)": lambda lib, x, t: x.max(1)[0],
+    "mm": lambda lib, x, t: x.mm(t.t()),
+    "addmm": lambda lib, x, t: lib.addmm(t[:, :3], x, t.t()),
+    "norm": lambda lib, x, t: x.norm(),
+    "logsumexp": lambda lib, x, t: x.logsumexp(1),
+    "var": lambda lib, x, t: x.var(),
+    "mse_loss": lambda lib, x, t: lib.nn.functional.mse_loss(x, t),
+}
+
+
+@pytest.mark.parametrize("name", list(NEXT_FUNCTION_CASES))
+def test_next_functions_list_what_pytorch_lists(name):
+    """One entry per tensor input that can carry a gradient, in PyTorch's order; numbers, dims,
+    bounds and index tensors are not listed."""
+    make = NEXT_FUNCTION_CASES[name]
+
+    def shown(lib):
+        x = lib.tensor([[0.5, -1.0, 2.0, 0.1]] * 3, requires_grad=True)
+        t = lib.tensor([[1.0, 2.0, -3.0, 0.5]] * 3)
+        out = make(lib, x, t).grad_fn
+        return out.name(), [None if f is None else type(f).__name__ for f, _ in out.next_functions]
+
+    assert shown(ember) == shown(torch)

@@ -66,8 +66,14 @@ class Node:
     def next_functions(self):
         """Where each argument's gradient goes, as PyTorch shows it: ``((node, 0), ...)``, with
         leaves as ``AccumulateGrad`` nodes and constants as ``(None, 0)``."""
+        parents = self.next
+        listed = None if self.op is None else self.op.listed  # dims, bounds, indices: not shown
+        if isinstance(listed, slice):
+            parents = parents[listed]
+        elif listed is not None:
+            parents = [parents[i] for i in listed if i < len(parents)]
         return tuple(
-            (None if p is None else (p if p.is_node else AccumulateGrad(p)), 0) for p in self.next
+            (None if p is None else (p if p.is_node else AccumulateGrad(p)), 0) for p in parents
         )
 
     @property

@@ -224,4 +224,5 @@ einsum = Op(
     _einsum_forward,
     rules=("grad_x = einsum(grad, the others)",),
     backward=_einsum_backward,
+    listed=slice(1, None),  # the operands, not the equation
 )

@@ -30,6 +30,7 @@ class Op:
     reads, so an in-place change to an argument that no needed VJP reads is allowed, as in PyTorch
     (``y * 2`` does not save ``y``: only the gradient of ``2`` would read it). Without it, every
     VJP is taken to read every argument (when ``saves`` includes ``"args"``).
+    ``listed`` says which arguments ``next_functions`` shows (by default those with a VJP).
     ``view`` marks ops whose result shares memory with their first argument (reshape, transpose).
     An op whose gradients share work, or that takes any number of tensors, gives ``backward``
     instead: ``backward(xp, grad, *args, out)`` returns one gradient (or None) per argument.
@@ -48,6 +49,7 @@ class Op:
         "node_class",
         "single",
         "checks",
+        "listed",
     )
 
     def __init__(
@@ -62,6 +64,7 @@ class Op:
         reads=None,
         view=False,
         backward=None,
+        listed=None,
     ):
         self.name = name
         self.forward = forward
@@ -74,6 +77,11 @@ class Op:
         self.backward = backward
         self.node_class = None  # the grad_fn class autograd makes for this op, on first use
         self.single = _only_first(self.vjps, broadcasts)
+        # Which arguments ``grad_fn.next_functions`` shows: PyTorch lists the tensor inputs
+        # that can carry a gradient (not a dim, a bound, an index); a tuple or a slice.
+        if listed is None and self.vjps and backward is None:
+            listed = tuple(i for i, v in enumerate(self.vjps) if v is not None)
+        self.listed = listed
         # checks[mask]: the arguments backward reads when those in ``mask`` need gradients (see
         # _checks); None: every argument, whichever need gradients.
         self.checks = None if reads is None else _checks(tuple(reads))

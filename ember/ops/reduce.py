@@ -211,7 +211,7 @@ logsumexp = Op(
     saves="args+out",
 )
 norm = Op(
-    "NormBackward1",
+    "LinalgVectorNormBackward0",
     _norm,
     (_norm_vjp,),
     "grad_a = grad * a |a|^(p-2) / norm^(p-1)",

@@ -108,6 +108,7 @@ cat = Op(
     rules=("grad_i = the slice of grad where input i was placed",),
     backward=_cat_backward,
     saves="",
+    listed=slice(1, None),  # the tensors, not the dim
 )
 stack = Op(
     "StackBackward0",
@@ -115,6 +116,7 @@ stack = Op(
     rules=("grad_i = grad[..., i, ...] along the stacked dim",),
     backward=_stack_backward,
     saves="",
+    listed=slice(1, None),  # the tensors, not the dim
 )
 
 to_dtype = Op(
