@@ -547,7 +547,11 @@ def binary_function(op, promote=None, on_error=None, floating=False):
             if isinstance(b, Tensor):
                 bd = b._data
                 same = ad.dtype is bd.dtype and (not floating or ad.dtype.kind == "f")
-            elif (b.__class__ is float or b.__class__ is int) and ad.dtype.kind == "f":
+            elif (
+                (b.__class__ is float or b.__class__ is int)
+                and ad.__class__ is _ndarray  # (not a GPU array: CuPy takes no NumPy operand)
+                and ad.dtype.kind == "f"
+            ):
                 # As a 0-d array of a's dtype: the value NumPy would cast the number to, and
                 # ufuncs take it about twice as fast as a Python number (here and in the VJP).
                 bd = _array(b, ad.dtype)
