@@ -8,6 +8,12 @@ hashing is seeded the same in every run: with random seeds, dict layouts (and co
 
     python benchmarks/instructions.py            # every scenario (needs valgrind; ~3 minutes)
     python benchmarks/instructions.py seed chain
+    python benchmarks/instructions.py --expr "h.sum()" "numpy.add.reduce(H, None)"
+
+``--expr`` counts one evaluation of each expression, in a namespace of 1x1 float32 tensors: ``x``
+(data), ``w`` (requires grad, with a ``.grad``), ``h = x.mm(w)`` (a non-leaf), their arrays ``X``,
+``W``, ``H``, and ``ember``, ``numpy``, ``F`` (``ember.nn.functional``). The empty expression's
+count is subtracted, so what is left is the expression's own cost.
 """
 
 import os
@@ -66,6 +72,29 @@ SCENARIOS = {
     },
     "mlp": {"ember": mlp_ember},
 }
+
+
+def expression(text):
+    """A step that evaluates ``text`` 100 times (see ``--expr`` in the module docstring)."""
+    import numpy
+
+    import ember
+
+    x = ember.ones(1, 1)
+    w = ember.ones(1, 1, requires_grad=True)
+    w.grad = ember.ones(1, 1)
+    h = x.mm(w)
+    names = dict(x=x, w=w, h=h, X=x._data, W=w._data, H=h._data, ember=ember, numpy=numpy)
+    names["F"] = ember.nn.functional
+    code = compile(text or "None", "<expr>", "eval")
+
+    def step():
+        for _ in range(100):
+            eval(code, names)
+
+    return step
+
+
 TITLES = {
     "seed": "Seed 004 net on 1x1 arrays: one step",
     "chain": "100-op chain on shape (4,): forward + backward",
@@ -100,6 +129,14 @@ def per_step(scenario, variant):
     return (count(scenario, variant, 2 * STEPS) - count(scenario, variant, STEPS)) / STEPS
 
 
+def expression_costs(texts):
+    empty = per_step("--expr", "")
+    lines = ["| expression | instructions |", "| --- | ---: |"]
+    for text in texts:
+        lines.append(f"| `{text}` | {(per_step('--expr', text) - empty) / 100:,.0f} |")
+    print("\n".join(lines))
+
+
 def main(names=None):
     for scenario in names or SCENARIOS:
         variants = SCENARIOS[scenario]
@@ -117,10 +154,13 @@ if __name__ == "__main__":
     if "--run" in sys.argv:
         at = sys.argv.index("--run")
         scenario, variant, steps = sys.argv[at + 1], sys.argv[at + 2], int(sys.argv[at + 3])
-        step = SCENARIOS[scenario][variant]()
+        make = SCENARIOS[scenario][variant] if scenario != "--expr" else lambda: expression(variant)
+        step = make()
         for _ in range(20 + steps):
             step()
     elif shutil.which("valgrind") is None:
         sys.exit("instructions.py needs valgrind (Debian: apt install valgrind)")
+    elif "--expr" in sys.argv:
+        expression_costs(sys.argv[sys.argv.index("--expr") + 1 :])
     else:
         main(sys.argv[1:] or None)
