@@ -57,6 +57,12 @@ def _cast(t, d):
 
 def _promote(a, b, floating=False):
     """Operands ``a``, ``b`` (tensors or Python numbers) in the dtype PyTorch computes in."""
+    # A NumPy scalar counts as the Python number it holds, as in PyTorch (x * numpy.float64(2)
+    # stays float32; NumPy itself would make it float64).
+    if isinstance(a, numpy.generic):
+        a = a.item()
+    if isinstance(b, numpy.generic):
+        b = b.item()
     a_scalar, b_scalar = isinstance(a, _Number), isinstance(b, _Number)
     if not a_scalar and not isinstance(a, Tensor):
         a = as_tensor_operand(a)

@@ -347,6 +347,17 @@ PROMOTIONS = {
         lambda lib, a, b: lib.where(a > 1, a, b),
         [np.arange(3), np.ones(3, np.float32)],
     ),
+    # NumPy scalars count as the Python numbers they hold (NumPy would make the first float64).
+    "float32_times_numpy_float64": (
+        lambda lib, a, b: a * np.float64(2.5),
+        [np.ones(3, np.float32)],
+    ),
+    "numpy_float64_minus_float32": (lambda lib, a, b: np.float64(1) - a, [np.ones(3, np.float32)]),
+    "float32_div_numpy_int64": (lambda lib, a, b: a / np.int64(2), [np.ones(3, np.float32)]),
+    "int_times_numpy_float64": (lambda lib, a, b: a * np.float64(0.5), [np.arange(3)]),
+    "int_plus_numpy_int32": (lambda lib, a, b: a + np.int32(2), [np.arange(3)]),
+    "float16_times_float": (lambda lib, a, b: a * 0.1, [np.ones(3, np.float16)]),
+    "float64_plus_int": (lambda lib, a, b: a + 1, [np.ones(3)]),
 }
 
 
