@@ -52,7 +52,15 @@ def _cast(t, d):
     """``t`` in numpy dtype ``d``: differentiable when it has to be, free when it already is."""
     if t._data.dtype == d:
         return t
-    return apply(S.to_dtype, t, d)
+    return _converted(t, d)
+
+
+def _converted(t, d):
+    """A copy of ``t`` in numpy dtype ``d``. Only a floating copy stays on the graph: integer and
+    bool tensors cannot require grad (PyTorch's ``x.long()`` of a tensor that requires grad)."""
+    if numpy.dtype(d).kind == "f":
+        return apply(S.to_dtype, t, d)
+    return wrap(t._data.astype(d))
 
 
 def _promote(a, b, floating=False):
@@ -1257,7 +1265,7 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
     out = input
     if dtype is not None:
         d = dtypes.as_dtype(dtype).numpy
-        out = apply(S.to_dtype, out, d) if (out._data.dtype != d or copy) else out
+        out = _converted(out, d) if (out._data.dtype != d or copy) else out
     if device is not None and device_type(device) != input.device:
         moved = wrap(to_device(out._data, device))
         moved._rg = out._rg and out._grad_fn is None

@@ -455,3 +455,26 @@ def test_repr_under_another_default_dtype():
 def test_format_and_str():
     assert f"{ember.tensor(2.5):.2f}" == "2.50"
     assert str(ember.tensor([1.0])) == repr(ember.tensor([1.0]))
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda lib, x: x.long(),
+        lambda lib, x: x.int(),
+        lambda lib, x: x.bool(),
+        lambda lib, x: x.to(lib.int32),
+        lambda lib, x: x.type_as(lib.tensor([1])),
+        lambda lib, x: x.double(),
+        lambda lib, x: x.half(),
+    ],
+)
+def test_conversion_requires_grad_only_when_floating(convert):
+    """Integer and bool copies of a tensor that requires grad leave the graph, as in PyTorch."""
+
+    def shown(lib):
+        x = lib.tensor([0.3, -1.2], requires_grad=True)
+        y = convert(lib, x)
+        return str(y.dtype).split(".")[-1], y.requires_grad, y.grad_fn is None
+
+    assert shown(ember) == shown(torch)
