@@ -411,7 +411,10 @@ def _axes(dim, ndim, name="dim"):
     return _dim(dim, ndim)
 
 
-_SUM_ALL = renamed(R.sum, "SumBackward0")
+# A full sum's VJP is the broadcast alone (spread's general case reshapes first).
+_SUM_ALL = renamed(
+    R.sum, "SumBackward0", vjps=(lambda xp, g, a, axis, keepdims, out: xp.broadcast_to(g, a.shape),)
+)
 _MEAN_ALL = renamed(R.mean, "MeanBackward0")
 _PROD_ALL = renamed(R.prod, "ProdBackward0")
 _MAX_ALL = renamed(R.amax, "MaxBackward1")

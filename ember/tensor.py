@@ -702,7 +702,9 @@ def root_gradient(out, given, index, create_graph):
         if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         # A one of the output's shape and dtype (numpy.ones_like costs a Python-level wrapper).
-        grad = numpy.array(1, data.dtype).reshape(data.shape)
+        grad = numpy.array(1, data.dtype)
+        if data.ndim:
+            grad = grad.reshape(data.shape)
         return wrap(grad) if create_graph else grad
     if not isinstance(given, Tensor):
         given = wrap(numpy.asarray(given, dtype=out._data.dtype))
