@@ -287,20 +287,21 @@ def log10(input):
 
 def clamp(input, min=None, max=None):
     if max is None and min.__class__ in _NUMBERS and isinstance(input, Tensor):  # relu-like
-        if min.__class__ is float and input._data.dtype.kind != "f":
-            input = _cast(input, dtypes.get_default_dtype().numpy)
+        data = input._data
+        if data.dtype.kind != "f":
+            if min.__class__ is float:
+                input = _cast(input, dtypes.get_default_dtype().numpy)
+        elif data.__class__ is numpy.ndarray:
+            # The bound as a 0-d array of the tensor's dtype, as binary ops take a number: the
+            # value NumPy casts it to, and ufuncs (here and in the VJP) take it faster.
+            min = numpy.array(min, data.dtype)
         return apply_unary(E.PARAMETRIC["clamp"], input, min, None)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if not isinstance(input, Tensor):
         input = as_tensor_operand(input)
-    if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: compose
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_tensors(E.CLAMP_TENSORS, input, min, max)
     if isinstance(min, float) or isinstance(max, float):
         input = (
             _cast(input, dtypes.get_default_dtype().numpy)
@@ -313,16 +314,42 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
+def _clamp_tensors(op, input, min, max):
+    """clamp with tensor bounds: all three promoted to one dtype, broadcast together, and each
+    bound differentiable (a number given for the other bound is a constant)."""
+    input = input if isinstance(input, Tensor) else as_tensor_operand(input)
+    if min is not None:
+        input, min = _promote(input, min)
+    if max is not None:
+        input, max = _promote(input, max)
+        if isinstance(min, Tensor) and min._data.dtype != input._data.dtype:
+            min = _cast(min, input._data.dtype)  # max's promotion widened the input
+    try:
+        return apply(op, input, min, max)
+    except ValueError:
+        shapes = [list(t.shape) for t in (input, min, max) if isinstance(t, Tensor)]
+        raise RuntimeError(
+            f"clamp: the shapes of the input and its bounds cannot be broadcast together: "
+            f"{', '.join(map(str, shapes))}"
+        ) from None
+
+
 def clamp_min(input, min):
+    if isinstance(min, Tensor):
+        return _clamp_tensors(_CLAMP_MIN_TENSOR, input, min, None)
     return apply_unary(_CLAMP_MIN, as_tensor_operand(input), min, None)
 
 
 def clamp_max(input, max):
+    if isinstance(max, Tensor):
+        return _clamp_tensors(_CLAMP_MAX_TENSOR, input, None, max)
     return apply_unary(_CLAMP_MAX, as_tensor_operand(input), None, max)
 
 
 _CLAMP_MIN = renamed(E.PARAMETRIC["clamp"], "ClampMinBackward0")
 _CLAMP_MAX = renamed(E.PARAMETRIC["clamp"], "ClampMaxBackward0")
+_CLAMP_MIN_TENSOR = renamed(E.CLAMP_TENSORS, "ClampMinBackward1", listed=(0, 1))
+_CLAMP_MAX_TENSOR = renamed(E.CLAMP_TENSORS, "ClampMaxBackward1", listed=(0, 2))
 
 
 def where(condition, input=None, other=None):

@@ -114,6 +114,8 @@ NEXT_FUNCTION_CASES = {
     "x / t": lambda lib, x, t: x / t,
     "clamp(min)": lambda lib, x, t: x.clamp(min=0),
     "clamp(min, max)": lambda lib, x, t: x.clamp(0, 1),
+    "clamp(tensor min)": lambda lib, x, t: x.clamp(min=t),
+    "clamp_max(tensor)": lambda lib, x, t: x.clamp_max(t),
     "sum": lambda lib, x, t: x.sum(),
     "sum(dim)": lambda lib, x, t: x.sum(1),
     "mean": lambda lib, x, t: x.mean(),

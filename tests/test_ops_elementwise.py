@@ -97,6 +97,9 @@ BINARY = {
     "remainder_op": (lambda lib, a, b: a % b, "real", "nonzero", False),
     "remainder": (lambda lib, a, b: lib.remainder(a, b), "real", "nonzero", False),
     "clamp_tensor_bounds": (lambda lib, a, b: lib.clamp(a, min=b), "real", "real", False),
+    "clamp_tensor_max": (lambda lib, a, b: a.clamp(max=b), "real", "real", False),
+    "clamp_min_tensor": (lambda lib, a, b: lib.clamp_min(a, b), "real", "real", False),
+    "clamp_max_tensor": (lambda lib, a, b: a.clamp_max(b), "real", "real", False),
     "combined": (lambda lib, a, b: (a * b + a / (b * b + 1)).tanh() * b, "real", "real", True),
 }
 
@@ -186,6 +189,52 @@ def test_clamp_gradcheck(name):
 def test_clamp_integer_tensor_keeps_dtype_and_float_bounds_promote():
     run_both(lambda lib, a: a.clamp(0, 2), [np.array([-3, 1, 5])], grad=False)
     run_both(lambda lib, a: a.clamp(min=0.5), [np.array([-3, 1, 5])], grad=False)
+
+
+# Tensor bounds, with ties (a == min, a == max) and bounds crossed (min > max: the result is max,
+# and min gets no gradient there), where composing maximum and minimum would split or misroute
+# the gradient.
+CLAMP_TENSOR_FORMS = {
+    "clamp": lambda lib, a, lo, hi: lib.clamp(a, lo, hi),
+    "clip_method": lambda lib, a, lo, hi: a.clip(lo, hi),
+    "clamp_min": lambda lib, a, lo, hi: lib.clamp(a, min=lo),
+    "clamp_max": lambda lib, a, lo, hi: lib.clamp(a, max=hi),
+    "clamp_min_function": lambda lib, a, lo, hi: lib.clamp_min(a, lo),
+    "clamp_max_method": lambda lib, a, lo, hi: a.clamp_max(hi),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLAMP_TENSOR_FORMS))
+def test_clamp_with_tensor_bounds_matches_torch_at_ties_and_crossed_bounds(name):
+    a = np.array([[-2.0, 0.0, 1.0, 3.0, 5.0, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    lo = np.array([0.0, 0.0, 2.0, 1.0, 6.0, 2.0])
+    hi = np.array([[1.0, 2.0, 2.0, 3.0, 4.0, 2.0]])
+    fn = CLAMP_TENSOR_FORMS[name]
+    run_both(fn, [a, lo, hi])
+    ours = fn(ember, *(ember.tensor(v, requires_grad=True) for v in (a, lo, hi))).grad_fn
+    theirs = fn(torch, *(torch.tensor(v, requires_grad=True) for v in (a, lo, hi))).grad_fn
+    assert ours.name() == theirs.name()
+    assert [f is None for f, _ in ours.next_functions] == [
+        f is None for f, _ in theirs.next_functions
+    ]
+
+
+def test_clamp_with_tensor_bounds_gradcheck():
+    rng = rng_for(4)
+    a = random_array(rng, (3, 4), np.float64)
+    lo = random_array(rng, (4,), np.float64) - 0.5
+    hi = random_array(rng, (3, 1), np.float64) + 0.5
+    check_gradcheck(CLAMP_TENSOR_FORMS["clamp"], [a, lo, hi], second_order=False)
+
+
+def test_clamp_with_tensor_bounds_promotes_and_checks_shapes():
+    run_both(
+        lambda lib, a, lo, hi: lib.clamp(a, lo, hi),
+        [np.array([1, 5, 9]), np.array([2]), np.array([7.5])],
+        grad=False,
+    )
+    with pytest.raises(RuntimeError, match=r"clamp.*\[3\], \[2\]"):
+        ember.clamp(ember.ones(3), ember.ones(2))
 
 
 def test_clamp_without_bounds_is_an_error():

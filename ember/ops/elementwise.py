@@ -69,6 +69,33 @@ def _clamp_vjp(xp, g, a, lo, hi, out):
     return g * inside  # a mask product: several times faster than where() here
 
 
+# With tensor bounds the bounds get gradients too: where the bound is the result. When
+# min > max the result is max everywhere, so min gets nothing there (PyTorch's rule).
+def _clamp_min_vjp(xp, g, a, lo, hi, out):
+    below = a < lo
+    return g * (below if hi is None else below & (lo < hi))
+
+
+def _clamp_max_vjp(xp, g, a, lo, hi, out):
+    above = a > hi
+    return g * (above if lo is None else above | (hi < lo))
+
+
+# clamp(a, min, max) with tensor bounds (either may be None): ClampBackward0, as in PyTorch,
+# which lists all three arguments in next_functions.
+CLAMP_TENSORS = Op(
+    "ClampBackward0",
+    _clamp,
+    (_clamp_vjp, _clamp_min_vjp, _clamp_max_vjp),
+    (
+        "grad_a = grad where min <= a <= max, else 0",
+        "grad_min = grad where a < min < max, else 0",
+        "grad_max = grad where a > max or max < min, else 0",
+    ),
+    broadcasts=True,
+)
+
+
 # name, grad_fn name, forward, VJP, rule, what the VJP reads ("args", "out", or nothing "").
 # A few VJPs are written to keep Python numbers out of ufuncs, which on small arrays cost about
 # twice an array-array ufunc: tanh's grad - grad * out * out, square's (grad + grad) * a.

@@ -65,10 +65,10 @@ def draw(output, params=None, show_saved=False, backward=False, group_modules=Fa
 
 
 def _number(node, i, arg):
-    """Whether argument ``i`` was a Python number (``x * 2`` keeps the 2 as a 0-d array, and its
-    op has no VJP for it): numbers are not drawn, as in PyTorch's graphs."""
+    """Whether argument ``i`` was a Python number (``x * 2`` and ``clamp(x, min=0)`` keep it as a
+    0-d array, and the op has no VJP for it): numbers are not drawn, as in PyTorch's graphs."""
     op = type(node).op
-    return arg.ndim == 0 and op is not None and i < len(op.vjps) and op.vjps[i] is None
+    return arg.ndim == 0 and op is not None and (i >= len(op.vjps) or op.vjps[i] is None)
 
 
 def _forward_order(root):
