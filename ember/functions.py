@@ -1456,6 +1456,17 @@ def _fast_inplace(ufunc, slow, floating=False):
     ``w1 -= learning_rate * grad_w1``) a ufunc writes straight into self's memory."""
 
     def method(self, other, *, alpha=1):
+        mine = self._data
+        if other.__class__ is Tensor and alpha == 1 and not STATE.enabled:
+            # An update step (``w -= lr * grad`` under no_grad): with one dtype, nothing to check.
+            data = other._data
+            if data.dtype is mine.dtype:
+                try:
+                    ufunc(mine, data, mine)
+                except ValueError:
+                    _raise_inplace_shape(self, data)
+                self._vc[0] += 1
+                return self
         if alpha != 1:
             other = other * alpha
         if STATE.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
@@ -1479,14 +1490,27 @@ def _fast_inplace(ufunc, slow, floating=False):
         try:
             ufunc(self._data, data, out=self._data, casting="unsafe")
         except ValueError:
-            raise RuntimeError(
-                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                f"{list(numpy.broadcast_shapes(self.shape, numpy.shape(data)))}"
-            ) from None
+            _raise_inplace_shape(self, data)
         self._vc[0] += 1
         return self
 
     return method
+
+
+def _raise_inplace_shape(self, data):
+    """The error for ``self op= data`` whose shapes do not fit (as PyTorch words it)."""
+    shape = numpy.shape(data)
+    try:
+        broadcast = numpy.broadcast_shapes(self.shape, shape)
+    except ValueError:  # the shapes do not broadcast at all
+        raise RuntimeError(
+            f"The size of tensor a ({list(self.shape)}) must match the size of tensor b "
+            f"({list(shape)}): shapes {list(self.shape)} and {list(shape)} cannot be broadcast "
+            "together"
+        ) from None
+    raise RuntimeError(
+        f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(broadcast)}"
+    ) from None
 
 
 def zero_(self):

@@ -81,6 +81,20 @@ def test_inplace_broadcast_error_names_both_shapes():
     )
 
 
+@pytest.mark.parametrize("grad_enabled", [True, False])
+def test_inplace_with_shapes_that_do_not_broadcast(grad_enabled):
+    # Under no_grad too (an update step's fast path): a RuntimeError naming the sizes, not
+    # NumPy's ValueError.
+    def update(lib):
+        w = lib.ones(2, 3)
+        with lib.set_grad_enabled(grad_enabled):
+            w -= lib.ones(3, 3)
+
+    raises_in_both(update, "The size of tensor a")
+    with pytest.raises(RuntimeError, match=r"\[2, 3\].*\[3, 3\]"):
+        update(ember)
+
+
 # ----- backward without a gradient on a non-scalar --------------------------------------------
 
 
