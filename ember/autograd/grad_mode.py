@@ -40,14 +40,13 @@ class _GradMode:
     mode = True
 
     def __new__(cls, func=None):
-        self = super().__new__(cls)
-        if callable(func):  # used bare as a decorator: @no_grad
-            self.__init__()
+        # Everything is set up here, with no __init__: ``with no_grad():`` runs in every
+        # optimizer step, and each Python-level call is a noticeable part of a small step.
+        self = object.__new__(cls)
+        self._saved = []
+        if func is not None and callable(func):  # used bare as a decorator: @no_grad
             return self(func)
         return self
-
-    def __init__(self, func=None):
-        self._saved = []
 
     def __enter__(self):
         self._saved.append(STATE.enabled)
@@ -97,14 +96,13 @@ class inference_mode(_GradMode):
     """Like ``no_grad`` (ember keeps no extra bookkeeping that inference mode could skip)."""
 
     def __new__(cls, mode=True):
-        if callable(mode):
-            self = super().__new__(cls)
+        self = super().__new__(cls)
+        if callable(mode):  # used bare as a decorator: @inference_mode
             self.__init__()
             return self(mode)
-        return super().__new__(cls)
+        return self
 
     def __init__(self, mode=True):
-        super().__init__()
         self.mode = not mode
         self._inference = []
 
