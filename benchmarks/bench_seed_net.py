@@ -1,14 +1,25 @@
 """Seed 004's two-layer net, one training step (N=64, D_in=1000, H=100, D_out=10, float32):
-hand-written NumPy (the floor), ember autograd, ember's Torch7 protocol, PyTorch autograd.
+hand-written NumPy (the floor), ember autograd, ember's Torch7 protocol, PyTorch autograd, and
+two references: NumPy in Torch7's layout, and a bare autograd tape (the least bookkeeping any
+autograd does).
 
     python benchmarks/bench_seed_net.py
+    python benchmarks/bench_seed_net.py --paired   # NumPy, the tape and ember alternating in one
+                                                   # process: ratios that slow spells barely move
 """
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import compare, entry, median_time  # noqa: E402
+from harness import (  # noqa: E402
+    compare,
+    entry,
+    median_time,
+    paired_ratios,
+    report_paired,
+    run_variant,
+)
 
 N, D_IN, H, D_OUT, LR = 64, 1000, 100, 10, 1e-6
 
@@ -71,6 +82,71 @@ def numpy_torch7_step(x, y, w1, w2):
     return step
 
 
+def tape_step(x, y, w1, w2):
+    """The least bookkeeping an autograd can do, as a floor for ember's: a bare reverse-mode
+    tape on NumPy arrays. Each op appends its output, its inputs and one VJP per input to a tape;
+    backward walks the tape in reverse, runs the VJPs of the inputs that need a gradient and adds
+    gradients up. Nothing else: no grad_fn objects, version counters, hooks, type promotion,
+    shape checks or error messages, and it knows only this net's five ops."""
+    import numpy
+
+    class Var:
+        __slots__ = ("data", "grad", "needs")
+
+        def __init__(self, data, needs=False):
+            self.data, self.grad, self.needs = data, None, needs
+
+    tape = []
+
+    def record(data, inputs, vjps):
+        out = Var(data, any(v.needs for v in inputs))
+        if out.needs:
+            tape.append((out, inputs, vjps))
+        return out
+
+    def mm(a, b):
+        return record(
+            a.data.dot(b.data), (a, b), (lambda g: g.dot(b.data.T), lambda g: a.data.T @ g)
+        )
+
+    def relu(a):
+        return record(numpy.maximum(a.data, 0), (a,), (lambda g: g * (a.data >= 0),))
+
+    def sub(a, b):
+        return record(a.data - b.data, (a, b), (lambda g: g, lambda g: -g))
+
+    def square(a):
+        return record(numpy.square(a.data), (a,), (lambda g: (g + g) * a.data,))
+
+    def total(a):
+        def vjp(g):
+            spread = numpy.empty(a.data.shape, a.data.dtype)
+            spread[...] = g
+            return spread
+
+        return record(numpy.add.reduce(a.data, None), (a,), (vjp,))
+
+    def backward(root):
+        root.grad = numpy.array(1, root.data.dtype)
+        for out, inputs, vjps in reversed(tape):
+            grad, out.grad = out.grad, None
+            for v, vjp in zip(inputs, vjps):
+                if v.needs:
+                    g = vjp(grad)
+                    v.grad = g if v.grad is None else v.grad + g
+        tape.clear()
+
+    x, y, w1, w2 = Var(x), Var(y), Var(w1, True), Var(w2, True)
+
+    def step():
+        backward(total(square(sub(mm(relu(mm(x, w1)), w2), y))))
+        w1.data -= LR * w1.grad
+        w2.data -= LR * w2.grad
+        w1.grad = w2.grad = None
+
+    return step
+
+
 def autograd_step(lib, x, y, w1, w2):
     """Seed 004's net through autograd; ``lib`` is ember or torch (the same code runs on both)."""
     x, y, w1, w2 = (lib.from_numpy(a) for a in (x, y, w1, w2))
@@ -127,6 +203,10 @@ def numpy_torch7_variant():
     return {"seconds": median_time(numpy_torch7_step(*data()))}
 
 
+def numpy_tape_variant():
+    return {"seconds": median_time(tape_step(*data()))}
+
+
 def ember_variant():
     import ember
 
@@ -144,18 +224,38 @@ def torch_variant():
     return {"seconds": median_time(autograd_step(torch, *data()))}
 
 
+def paired_variant():
+    """Every variant but torch, alternating in blocks in this one process."""
+    import ember
+
+    steps = {
+        "numpy": numpy_step(*data()),
+        "numpy-torch7": numpy_torch7_step(*data()),
+        "numpy-tape": tape_step(*data()),
+        "ember": autograd_step(ember, *data()),
+        "ember-protocol": protocol_step(*data()),
+    }
+    return paired_ratios(steps, "numpy")
+
+
 VARIANTS = {
     "numpy": numpy_variant,
     "numpy-torch7": numpy_torch7_variant,
+    "numpy-tape": numpy_tape_variant,
     "ember": ember_variant,
     "ember-protocol": ember_protocol_variant,
     "torch": torch_variant,
 }
+# Not in the default list: the same variants measured another way (``--paired``).
+EXTRA_VARIANTS = {"paired": paired_variant}
 
 
 def main(names=None):
+    if names and "--paired" in names:
+        title = "Seed 004 net: one training step, variants alternating in one process"
+        return report_paired(title, run_variant(__file__, "paired"), "numpy")
     return compare(__file__, VARIANTS, "Seed 004 net: one training step", "numpy", names)
 
 
 if __name__ == "__main__":
-    entry(main, VARIANTS)
+    entry(main, {**VARIANTS, **EXTRA_VARIANTS})

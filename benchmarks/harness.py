@@ -48,6 +48,44 @@ def median_time(step, *, repeats=15, number=None, warmup=20, budget=0.2):
     return statistics.median(samples)
 
 
+def paired_ratios(steps, baseline, *, blocks=40, number=100, warmup=50):
+    """For step functions run in one process: each one's time over ``baseline``'s, per block of
+    ``number`` calls, the blocks alternating between them. Blocks run moments apart, so the
+    machine's slow and fast spells (which move ratios taken in separate processes by 0.05x and
+    more) mostly cancel. Only for libraries that leave nothing running between calls: not
+    PyTorch, whose OpenMP threads spin after use."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    ratios = {name: [] for name in steps}
+    for _ in range(blocks):
+        seconds = {}
+        for name, step in steps.items():
+            start = time.process_time()
+            for _ in range(number):
+                step()
+            seconds[name] = time.process_time() - start
+        for name in steps:
+            ratios[name].append(seconds[name] / seconds[baseline])
+    return {name: _summary(r) for name, r in ratios.items()}
+
+
+def _summary(ratios):
+    low, median, high = statistics.quantiles(ratios, n=4)
+    return {"median": median, "low": low, "high": high}
+
+
+def report_paired(title, summaries, baseline):
+    """Print the table of :func:`paired_ratios` (median ratio and the middle half of the blocks)."""
+    lines = [f"### {title}", "", f"| variant | vs {baseline} | middle half of blocks |"]
+    lines.append("| --- | ---: | ---: |")
+    for name, s in summaries.items():
+        lines.append(f"| {name} | {s['median']:.2f}x | {s['low']:.2f}-{s['high']:.2f}x |")
+    text = "\n".join(lines)
+    print(text + "\n")
+    return text
+
+
 def run_variant(script, variant, *args):
     """Run ``script --variant NAME`` in a clean subprocess; it prints one JSON object."""
     command = [sys.executable, script, "--variant", variant, *args]
