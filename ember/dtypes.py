@@ -101,8 +101,8 @@ def as_dtype(d):
     """An ember dtype from an ember dtype, a NumPy dtype or type, a Python type, or a name."""
     if d.__class__ is dtype:
         return d
-    if d is builtins.float:
-        return _default[0]
+    if d is builtins.float:  # as in PyTorch: the Python type means double, not the default
+        return float64
     if d is builtins.int:
         return int64
     if d is builtins.bool:

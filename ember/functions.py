@@ -98,9 +98,11 @@ def _promote(a, b, floating=False):
     return (a if a_scalar else _cast(a, d)), (b if b_scalar else _cast(b, d))
 
 
-def _binary(op, floating=False):
+def _binary(op, floating=False, number_name=None):
     """A function for elementwise op ``op`` with PyTorch's broadcasting and promotion."""
-    return binary_function(op, lambda a, b: _promote(a, b, floating), _broadcast_error, floating)
+    return binary_function(
+        op, lambda a, b: _promote(a, b, floating), _broadcast_error, floating, number_name
+    )
 
 
 def _broadcast_error(a, b, error):
@@ -205,8 +207,8 @@ def _array(x):
 
 
 floor_divide = _no_grad_binary(numpy.floor_divide)
-remainder = _binary(E.BINARY["remainder"])
-fmod = _no_grad_binary(numpy.fmod)
+remainder = _binary(E.BINARY["remainder"], number_name="RemainderBackward0")
+fmod = _binary(E.BINARY["fmod"], number_name="FmodBackward0")
 maximum = _binary(E.BINARY["maximum"])
 minimum = _binary(E.BINARY["minimum"])
 atan2 = _binary(E.BINARY["atan2"], floating=True)
@@ -227,13 +229,16 @@ bitwise_not = _no_grad_binary(numpy.invert)
 isnan = _no_grad_binary(numpy.isnan)
 isinf = _no_grad_binary(numpy.isinf)
 isfinite = _no_grad_binary(numpy.isfinite)
-floor = _no_grad_binary(numpy.floor)
-ceil = _no_grad_binary(numpy.ceil)
-trunc = _no_grad_binary(numpy.trunc)
+floor = _unary(E.UNARY["floor"], floating=False)
+ceil = _unary(E.UNARY["ceil"], floating=False)
+trunc = _unary(E.UNARY["trunc"], floating=False)
+_round = _unary(E.UNARY["round"], floating=False)
 
 
 def round(input, decimals=0):
-    return wrap(numpy.round(_array(input), decimals))
+    if decimals == 0:
+        return _round(input)
+    return apply_unary(E.PARAMETRIC["round_decimals"], as_tensor_operand(input), decimals)
 
 
 def pow(input, exponent):
@@ -243,6 +248,8 @@ def pow(input, exponent):
         return _rpow(a, b)
     if isinstance(exponent, _Number):
         base = input if isinstance(input, Tensor) else as_tensor_operand(input)
+        if base._data.dtype == bool and not isinstance(exponent, float):
+            base = _cast(base, numpy.int64)  # bools to an integer power count as int64
         if base._data.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
             if isinstance(exponent, float):
                 base = _cast(base, dtypes.get_default_dtype().numpy)
@@ -255,7 +262,21 @@ def pow(input, exponent):
 
 
 _SQUARE_AS_POW = E.UNARY["square"]
-float_power = pow
+
+
+def float_power(input, exponent):
+    """``pow`` computed in float64, whatever the inputs' dtypes (as PyTorch's float_power)."""
+
+    def double(x):
+        if isinstance(x, Tensor):
+            return _cast(x, numpy.float64)
+        return x if isinstance(x, _Number) else _cast(as_tensor_operand(x), numpy.float64)
+
+    base, exponent = double(input), double(exponent)
+    if not isinstance(base, Tensor):
+        base = wrap(numpy.asarray(base, numpy.float64))
+    return pow(base, exponent)
+
 
 neg = negative = _unary(E.UNARY["neg"], floating=False)
 abs = absolute = _unary(E.UNARY["abs"], floating=False)
@@ -361,6 +382,8 @@ def where(condition, input=None, other=None):
             f"where expected condition to be a boolean tensor, but got a tensor "
             f"with dtype {condition.dtype}"
         )
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # where(c, 1, 0.)
+        input = wrap(numpy.asarray(input, dtypes.scalar_dtype(input).numpy))
     a, b = _promote(input, other)
     a = a if isinstance(a, Tensor) else wrap(numpy.asarray(a, _scalar_numpy_dtype(a, b)))
     b = b if isinstance(b, Tensor) else wrap(numpy.asarray(b, _scalar_numpy_dtype(b, a)))
@@ -444,8 +467,8 @@ _SUM_ALL = renamed(
 )
 _MEAN_ALL = renamed(R.mean, "MeanBackward0")
 _PROD_ALL = renamed(R.prod, "ProdBackward0")
-_MAX_ALL = renamed(R.amax, "MaxBackward1")
-_MIN_ALL = renamed(R.amin, "MinBackward1")
+_MAX_ALL = renamed(R.amax, "MaxBackward1", vjps=(R.extreme_all_vjp,))
+_MIN_ALL = renamed(R.amin, "MinBackward1", vjps=(R.extreme_all_vjp,))
 
 
 def _reduction_input(input, dtype):
@@ -561,7 +584,8 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def logsumexp(input, dim, keepdim=False):
-    _needs_float(input, "logsumexp")
+    if input._data.dtype.kind != "f":  # integers are promoted, as in PyTorch
+        input = _cast(input, dtypes.get_default_dtype().numpy)
     return apply(R.logsumexp, input, _axes(dim, input.ndim), keepdim)
 
 
@@ -578,7 +602,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def cumsum(input, dim, *, dtype=None):
     input = _reduction_input(input, dtype)
-    return apply(R.cumsum, input, _dim(dim, input.ndim))
+    return apply(R.cumsum, input, _dim(dim, builtins.max(input.ndim, 1)))  # 0-d: dim 0 or -1
 
 
 def softmax(input, dim=None, dtype=None, _stacklevel=3):
@@ -738,6 +762,7 @@ def _shape_text_of(shape):
 def outer(input, vec2):
     _check_dims("outer", input, 1, "input")
     _check_dims("outer", vec2, 1, "vec2")
+    input, vec2 = _promote(input, vec2)
     return apply(L.outer, input, vec2)
 
 
@@ -903,6 +928,10 @@ def unflatten(input, dim, sizes):
 
 
 def squeeze(input, dim=None):
+    if input.ndim == 0:  # nothing to squeeze; dim may still be 0 or -1, as in PyTorch
+        for d in () if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,):
+            _dim(d, 1)
+        return apply(S.squeeze, input, ())
     if dim is None:
         axis = tuple(i for i, n in enumerate(input.shape) if n == 1)
     else:
@@ -1053,6 +1082,16 @@ def unbind(input, dim=0):
 
 def narrow(input, dim, start, length):
     d = _dim(dim, input.ndim)
+    size = input.shape[d]
+    if isinstance(start, Tensor):
+        start = start.item()
+    if not -size <= start <= size:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
+        )
+    start = start + size if start < 0 else start
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return _slice_along(input, d, start, start + length)
 
 
@@ -1513,16 +1552,44 @@ def _raise_inplace_shape(self, data):
     ) from None
 
 
-def zero_(self):
+# Overwriting a tensor on the graph (zero_, fill_, copy_): the old values get a zero gradient,
+# a tensor written in gets the gradient (summed back over broadcasting), as in PyTorch. The
+# forward never reads the old values: ``old * 0 + new`` would turn an inf or NaN among them
+# into NaN.
+def _overwritten(old, value):
+    out = numpy.empty_like(old)
+    out[...] = value
+    return out
+
+
+_ZERO = Op("ZeroBackward0", numpy.zeros_like, (E.zero_vjp,), ("grad_a = 0",), saves="")
+_FILL = Op("FillBackward2", _overwritten, (E.zero_vjp, None), ("grad_a = 0", None), saves="")
+_COPY = Op(
+    "CopyBackwards",
+    _overwritten,
+    (E.zero_vjp, lambda xp, g, old, value, out: g),
+    ("grad_self = 0", "grad_src = grad"),
+    broadcasts=True,
+    saves="",
+)
+_FILL_TENSOR = renamed(_COPY, "FillBackward3", listed=(0,))
+
+
+def _overwrite(self, op, value):
+    """``self`` overwritten by ``op`` (_ZERO, _FILL, _COPY) with ``value``, recorded on the
+    graph when self or value is on it."""
     _check_inplace(self)
-    if _view_of_graph(self):
-        return inplace(self, lambda before: wrap(numpy.zeros_like(before._data)))
-    self._data[...] = 0
+    on_graph = isinstance(value, Tensor) and value._rg
+    if STATE.enabled and (self._rg or on_graph or _view_of_graph(self)):
+        args = () if value is None else (value,)
+        return inplace(self, lambda before: apply(op, before, *args))
+    self._data[...] = 0 if value is None else _array(value)
     self._vc[0] += 1
-    if STATE.enabled and self._grad_fn is not None:  # the new values no longer depend on anything
-        self._grad_fn, self._rg = None, False
-        _refresh_views(self, self)
     return self
+
+
+def zero_(self):
+    return _overwrite(self, _ZERO, None)
 
 
 def _view_of_graph(self):
@@ -1533,24 +1600,27 @@ def _view_of_graph(self):
 
 def fill_(self, value):
     if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.dim()} dimensions."
+            )
         if value._rg and STATE.enabled:
-            return inplace(self, lambda before: value.expand(before.shape) + before * 0)
+            return _overwrite(self, _FILL_TENSOR, _cast(value, self._data.dtype))
         value = value.item()
-    _check_inplace(self)
-    if _view_of_graph(self):
-        return inplace(self, lambda before: wrap(numpy.full_like(before._data, value)))
-    self._data[...] = value
-    self._vc[0] += 1
-    if STATE.enabled and self._grad_fn is not None:
-        self._grad_fn, self._rg = None, False
-        _refresh_views(self, self)
-    return self
+    return _overwrite(self, _FILL, value)
 
 
 def copy_(self, src, non_blocking=False):
     src = as_tensor_operand(src)
-    if STATE.enabled and (self._rg or src._rg):
-        return inplace(self, lambda before: before * 0 + _cast(src, self._data.dtype))
+    try:
+        fits = numpy.broadcast_shapes(src.shape, self.shape) == tuple(self.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        _raise_inplace_shape(self, src._data)
+    if STATE.enabled and (self._rg or src._rg or _view_of_graph(self)):
+        return _overwrite(self, _COPY, _cast(src, self._data.dtype))
     _check_inplace(self)
     _write(self, wrap(src._data.astype(self._data.dtype, copy=False)), "copy_")
     return self

@@ -525,7 +525,7 @@ def unary_function(op, prepare, floating):
     return function
 
 
-def binary_function(op, promote=None, on_error=None, floating=False):
+def binary_function(op, promote=None, on_error=None, floating=False, number_name=None):
     """The function that applies ``op`` to two operands (mul, add, mm), each a tensor or a Python
     number, and records it when needed: the hot path of small-tensor code, so it is one function
     with everything spelled out inline (``x * 2`` runs this and the op, nothing else).
@@ -533,11 +533,13 @@ def binary_function(op, promote=None, on_error=None, floating=False):
     Operands of one dtype, or a float with a floating tensor, go straight through (with
     ``floating``, integer operands do not: true division makes floats). Others first go through
     ``promote(a, b)``, which brings them to one dtype. ``on_error(a, b, error)`` turns NumPy's
-    ValueError (shapes that do not broadcast) into the error to raise."""
+    ValueError (shapes that do not broadcast) into the error to raise. ``number_name`` is the
+    grad_fn name with a number for ``b``, where PyTorch names that overload apart
+    (``RemainderBackward0`` against ``RemainderBackward1`` for two tensors)."""
 
     # With a Python number for ``b`` (x * 2, x + 1) only ``a`` can need a gradient, of its own
     # shape: the node then runs a single VJP and nothing else (see Op.single).
-    by_number = renamed(op, op.name, vjps=(op.vjps[0], None), broadcasts=False)
+    by_number = renamed(op, number_name or op.name, vjps=(op.vjps[0], None), broadcasts=False)
     number_reads_a = op.reads_args and (op.checks is None or 0 in op.checks[1])
 
     def function(a, b):

@@ -78,11 +78,13 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled:
-    """Turn recording on or off: takes effect at once, and as a context manager restores after."""
+    """Turn recording on or off: takes effect at once, and as a context manager restores after.
+    As a decorator (``@set_grad_enabled(False)``) it sets the mode for each call instead."""
 
     def __init__(self, mode):
         self.prev = STATE.enabled
-        STATE.enabled = bool(mode)
+        self.mode = bool(mode)
+        STATE.enabled = self.mode
 
     def __enter__(self):
         return self
@@ -90,6 +92,17 @@ class set_grad_enabled:
     def __exit__(self, *exc):
         STATE.enabled = self.prev
         return False
+
+    def __call__(self, func):
+        STATE.enabled = self.prev  # making the decorator changed the mode; only calls should
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class inference_mode(_GradMode):

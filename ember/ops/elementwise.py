@@ -55,6 +55,23 @@ def _silu(a):
     return a * _sigmoid(a)
 
 
+def _sign(a):
+    # NaN has sign 0 and a bool is its own sign, as in PyTorch (numpy.sign gives NaN, and
+    # refuses bools).
+    if a.dtype == bool:
+        return a.copy()
+    return numpy.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
+def _rounding(ufunc):
+    # floor, ceil, trunc: an integer tensor is already whole (NumPy would make it float).
+    return lambda a: a.copy() if a.dtype.kind in "biu" else ufunc(a)
+
+
+def zero_vjp(xp, g, *args):
+    return xp.zeros_like(g)
+
+
 def _clamp(a, lo, hi):
     # maximum/minimum directly: numpy.clip's Python-level wrapper costs more than the work here.
     if lo is not None:
@@ -129,8 +146,12 @@ _UNARY = [
      "grad_a = grad * 2a", "args"),
     ("reciprocal", "ReciprocalBackward0", numpy.reciprocal,
      lambda xp, g, a, out: -g * out * out, "grad_a = -grad / a^2", "out"),
-    ("sign", "SignBackward0", numpy.sign, lambda xp, g, a, out: xp.zeros_like(g),
-     "grad_a = 0", ""),
+    ("sign", "SignBackward0", _sign, zero_vjp, "grad_a = 0", ""),
+    # Steps: zero gradient almost everywhere (PyTorch's convention at the jumps too).
+    ("floor", "FloorBackward0", _rounding(numpy.floor), zero_vjp, "grad_a = 0", ""),
+    ("ceil", "CeilBackward0", _rounding(numpy.ceil), zero_vjp, "grad_a = 0", ""),
+    ("trunc", "TruncBackward0", _rounding(numpy.trunc), zero_vjp, "grad_a = 0", ""),
+    ("round", "RoundBackward0", numpy.round, zero_vjp, "grad_a = 0", ""),
     ("erf", "ErfBackward0", erf,
      lambda xp, g, a, out: g * xp.exp(-a * a) * (2 / math.sqrt(math.pi)),
      "grad_a = grad * 2/sqrt(pi) * exp(-a^2)", "args"),
@@ -146,6 +167,8 @@ _PARAMETRIC = [
     ("pow_scalar", "PowBackward0", numpy.power,
      lambda xp, g, a, e, out: g * e * a ** (e - 1) if e != 0 else xp.zeros_like(g),
      "grad_a = grad * e * a^(e-1)", "args"),
+    ("round_decimals", "RoundBackward1", lambda a, decimals: numpy.round(a, decimals),
+     lambda xp, g, a, decimals, out: xp.zeros_like(g), "grad_a = 0", ""),
     ("clamp", "ClampBackward1", _clamp, _clamp_vjp, "grad_a = grad where min <= a <= max, else 0",
      "args"),
     ("leaky_relu", "LeakyReluBackward0",
@@ -170,18 +193,33 @@ def _maximum_vjp(xp, g, a, b, out):
     return xp.where(a > b, g, xp.where(a == b, g * 0.5, 0))
 
 
+def _power(a, b):
+    if b.dtype.kind not in "iu" or a.dtype.kind not in "biu" or not (b < 0).any():
+        return numpy.power(a, b)
+    # An integer to a negative integer power, as PyTorch computes it (NumPy refuses): 1 for 1,
+    # +-1 for -1, and 0 (the whole part of 1 / a^|b|) for every other base, 0 included.
+    negative = b < 0
+    whole = numpy.power(a, numpy.where(negative, 0, b))
+    odd = numpy.where(b % 2 == 1, -1, 1).astype(whole.dtype)
+    at_negative = numpy.where(a == 1, 1, numpy.where(a == -1, odd, 0)).astype(whole.dtype)
+    return numpy.where(negative, at_negative, whole)
+
+
 def _pow_base_vjp(xp, g, a, b, out):
     # PyTorch defines it as 0 where b == 0 (else 0 * 0^-1 would give nan at a == 0).
     return xp.where(b == 0, 0, g * b * a ** (b - 1))
 
 
 def _pow_exponent_vjp(xp, g, a, b, out):
-    # d(a^b)/db = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0 (log 0 = -inf).
-    return xp.where((a == 0) & (b >= 0), 0, g * out * xp.log(xp.where(a == 0, 1, a)))
+    # d(a^b)/db = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0 (log 0 = -inf),
+    # and where a == 0 and b < 0 it is inf * -inf = -inf. (log 0 is written out: NumPy warns.)
+    log_a = xp.where(a == 0, -math.inf, xp.log(xp.where(a == 0, 1, a)))
+    return xp.where((a == 0) & (b >= 0), 0, g * out * log_a)
 
 
 def _remainder_vjp_b(xp, g, a, b, out):
-    return -g * ((a - out) / b)  # (a - remainder) / b is floor(a / b)
+    # (a - remainder) / b is floor(a / b); for fmod, whose remainder takes a's sign, trunc(a / b)
+    return -g * ((a - out) / b)
 
 
 # name, grad_fn name, forward, (VJP for a, VJP for b), (rule for a, rule for b), what the VJPs
@@ -200,7 +238,7 @@ _BINARY = [
     ("div", "DivBackward0", numpy.true_divide,
      (lambda xp, g, a, b, out: g / b, lambda xp, g, a, b, out: -g * a / (b * b)),
      ("grad_a = grad / b", "grad_b = -grad * a / b^2"), "args", ((1,), (0, 1))),
-    ("pow", "PowBackward1", numpy.power, (_pow_base_vjp, _pow_exponent_vjp),
+    ("pow", "PowBackward1", _power, (_pow_base_vjp, _pow_exponent_vjp),
      ("grad_a = grad * b * a^(b-1)", "grad_b = grad * a^b * log(a)"), "args+out",
      ((0, 1), (0, 1))),
     ("maximum", "MaximumBackward0", numpy.maximum,
@@ -212,9 +250,12 @@ _BINARY = [
       lambda xp, g, a, b, out: _maximum_vjp(xp, g, a, b, out)),
      ("grad_a = grad where a < b (half on ties)", "grad_b = grad where b < a (half on ties)"),
      "args", None),
-    ("remainder", "RemainderBackward0", numpy.remainder,
+    ("remainder", "RemainderBackward1", numpy.remainder,
      (lambda xp, g, a, b, out: g, _remainder_vjp_b),
      ("grad_a = grad", "grad_b = -grad * floor(a / b)"), "args+out", ((), (0, 1))),
+    ("fmod", "FmodBackward1", numpy.fmod,
+     (lambda xp, g, a, b, out: g, _remainder_vjp_b),
+     ("grad_a = grad", "grad_b = -grad * trunc(a / b)"), "args+out", ((), (0, 1))),
     ("atan2", "Atan2Backward0", numpy.arctan2,
      (lambda xp, g, a, b, out: g * b / (a * a + b * b),
       lambda xp, g, a, b, out: -g * a / (a * a + b * b)),

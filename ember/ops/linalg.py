@@ -62,9 +62,12 @@ dot = _product("DotBackward0")
 
 
 def _addmm(c, a, b, beta, alpha):
-    # PyTorch ignores c entirely when beta == 0 (so NaNs in c do not leak through).
+    # PyTorch ignores c entirely when beta == 0, and the product when alpha == 0 (so NaNs in
+    # them do not leak through).
     product = numpy.matmul(a, b)
-    if alpha != 1:
+    if alpha == 0:
+        product[...] = 0
+    elif alpha != 1:
         product *= alpha
     if beta == 0:
         return product

@@ -5,6 +5,8 @@ went into an output gets that output's gradient times its local derivative. ``sp
 broadcasting once for all of them.
 """
 
+from math import inf, nan
+
 import numpy
 
 from .op import Op, reduced_shape
@@ -58,9 +60,11 @@ def _var(a, axis, correction, keepdims):
 
 def _var_vjp(xp, g, a, axis, correction, keepdims, out):
     centred = a - xp.sum(a, axis=axis, keepdims=True) / count(a.shape, axis)
-    return (
-        spread(xp, g, a.shape, axis, keepdims) * centred * (2 / (count(a.shape, axis) - correction))
-    )
+    g = spread(xp, g, a.shape, axis, keepdims)
+    dof = count(a.shape, axis) - correction
+    if axis is None and dof <= 0:  # PyTorch's rule: inf, or nan where a equals the mean
+        return g * xp.where(centred == 0, nan, inf)
+    return g * centred * (2 / dof if dof != 0 else inf)
 
 
 def _std(a, axis, correction, keepdims):
@@ -74,10 +78,19 @@ def _std_vjp(xp, g, a, axis, correction, keepdims, out):
 
 
 def _extreme_vjp(xp, g, a, axis, keepdims, out):
-    # Gradient goes to the elements equal to the extreme, split evenly among ties (as amax/amin).
+    # Gradient goes to the elements equal to the extreme, split evenly among ties (as amax/amin;
+    # a NaN extreme equals nothing, so its gradient is NaN, as in PyTorch).
     hit = xp.astype(a == keep(xp, out, a.shape, axis, keepdims), a.dtype)  # a's float dtype
     share = hit / xp.sum(hit, axis=axis, keepdims=True)
     return spread(xp, g, a.shape, axis, keepdims) * share
+
+
+def extreme_all_vjp(xp, g, a, axis, keepdims, out):
+    # max() and min() of a whole tensor: the same, except that a NaN extreme is the NaN
+    # elements (x != x only for NaN), as PyTorch's max() does.
+    hit = (a == out) | ((a != a) & (out != out))
+    hit = xp.astype(hit, a.dtype)
+    return xp.broadcast_to(g, a.shape) * (hit / xp.sum(hit))
 
 
 def _select_vjp(find):
@@ -91,6 +104,8 @@ def _select_vjp(find):
 
 
 def _logsumexp(a, axis, keepdims):
+    if a.size == 0:  # the log of an empty sum: -inf (amax's initial value gives its shape)
+        return numpy.amax(a, axis=axis, keepdims=keepdims, initial=-inf)
     shift = numpy.amax(a, axis=axis, keepdims=True)
     shift = numpy.where(numpy.isfinite(shift), shift, 0)
     total = numpy.log(numpy.sum(numpy.exp(a - shift), axis=axis, keepdims=True)) + shift
@@ -100,8 +115,12 @@ def _logsumexp(a, axis, keepdims):
 def _norm(a, p, axis, keepdims):
     if p == 2:
         return numpy.sqrt(numpy.sum(a * a, axis=axis, keepdims=keepdims))
-    if p == float("inf"):
+    if p == inf:
         return numpy.amax(numpy.abs(a), axis=axis, keepdims=keepdims)
+    if p == -inf:
+        return numpy.amin(numpy.abs(a), axis=axis, keepdims=keepdims)
+    if p == 0:  # the count of non-zero elements
+        return numpy.sum(a != 0, axis=axis, keepdims=keepdims, dtype=a.dtype)
     if p == 1:
         return numpy.sum(numpy.abs(a), axis=axis, keepdims=keepdims)
     return numpy.sum(numpy.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
@@ -112,7 +131,9 @@ def _norm_vjp(xp, g, a, p, axis, keepdims, out):
     out = keep(xp, out, a.shape, axis, keepdims)
     if p == 1:
         return g * xp.sign(a)
-    if p == float("inf"):
+    if p == 0:  # a count: flat almost everywhere
+        return xp.zeros_like(g)
+    if p == inf or p == -inf:
         hit = xp.astype(xp.abs(a) == out, a.dtype)
         return g * xp.sign(a) * hit / xp.sum(hit, axis=axis, keepdims=True)
     # d||a||_p / da = a |a|^(p-2) / ||a||^(p-1); PyTorch defines it as 0 at a zero norm.
@@ -124,17 +145,31 @@ def _norm_vjp(xp, g, a, p, axis, keepdims, out):
     return xp.where(out == 0, 0, g * local)
 
 
+def _cumsum(a, axis):
+    if a.ndim == 0:  # a 0-d tensor is its own running sum
+        return a.copy()
+    # float16 adds up in float32, as PyTorch does: in float16 a running sum of ones stops at 2048
+    wide = numpy.float32 if a.dtype == numpy.float16 else a.dtype
+    return numpy.cumsum(a, axis=axis, dtype=wide).astype(a.dtype, copy=False)
+
+
 def _cumsum_vjp(xp, g, a, axis, out):
     # out_j = sum_{i<=j} a_i, so grad_a_i = sum_{j>=i} grad_j: a cumulative sum from the end.
+    if a.ndim == 0:
+        return g
     return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
 
 
 def _softmax(a, axis):
+    if a.size == 0:
+        return a.copy()
     e = numpy.exp(a - numpy.amax(a, axis=axis, keepdims=True))
     return e / numpy.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax(a, axis):
+    if a.size == 0:
+        return a.copy()
     shifted = a - numpy.amax(a, axis=axis, keepdims=True)
     return shifted - numpy.log(numpy.sum(numpy.exp(shifted), axis=axis, keepdims=True))
 
@@ -219,7 +254,7 @@ norm = Op(
 )
 cumsum = Op(
     "CumsumBackward0",
-    lambda a, axis: numpy.cumsum(a, axis=axis, dtype=a.dtype),
+    _cumsum,
     (_cumsum_vjp,),
     "grad_a = reverse cumulative sum of grad",
     saves="",

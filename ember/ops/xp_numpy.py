@@ -15,7 +15,6 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     maximum,
     prod,
     reshape,
-    sign,
     sin,
     sqrt,
     take,
@@ -111,6 +110,11 @@ def index_add_along(shape, dim, index, values, dtype):
     grad = numpy.zeros(shape, dtype)
     numpy.add.at(grad, (slice(None),) * dim + (index,), values)
     return grad
+
+
+def sign(a):
+    # PyTorch's sign (0 for NaN): abs's VJP is grad * sign(a).
+    return numpy.subtract(a > 0, a < 0, dtype=a.dtype)
 
 
 def tanh(a):

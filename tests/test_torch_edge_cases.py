@@ -1,0 +1,184 @@
+"""Edge cases where ember once differed from PyTorch, found by a differential sweep of the ops and
+autograd API against torch: NaN and infinity, empty and 0-d tensors, integer and bool dtypes,
+crossed bounds, overwritten graph values. Each case runs in both libraries (``run_both``: values,
+dtypes, shapes, requires_grad, gradients)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_both
+
+import ember
+
+NAN, INF = math.nan, math.inf
+
+# name: (fn(lib, *tensors), input arrays); float arrays require grad, others do not.
+CASES = {
+    # NaN and infinity
+    "max with a NaN": (lambda lib, x: x.max(), [np.array([1.0, NAN, 3.0])]),
+    "amax with two NaNs": (lambda lib, x: x.amax(), [np.array([1.0, NAN, NAN])]),
+    "min with a NaN": (lambda lib, x: x.min(), [np.array([1.0, NAN, 3.0])]),
+    "sign of NaN": (lambda lib, x: x.sign() * x, [np.array([NAN, -2.0, 3.0])]),
+    "abs at NaN": (lambda lib, x: x.abs(), [np.array([NAN, -2.0, 3.0])]),
+    "zero base, negative exponent": (
+        lambda lib, x, e: lib.zeros(2, dtype=lib.float64) ** e + x,
+        [np.array([1.0, 1.0]), np.array([-1.0, 2.0])],
+    ),
+    "addmm ignores the product at alpha=0": (
+        lambda lib, c, a, b: lib.addmm(c, a, b, alpha=0),
+        [np.ones((2, 2)), np.array([[NAN, 1.0], [1.0, 1.0]]), np.ones((2, 2))],
+    ),
+    "addmv ignores the product at alpha=0": (
+        lambda lib, c, a, b: lib.addmv(c, a, b, alpha=0),
+        [np.ones(2), np.array([[NAN, 1.0], [1.0, 1.0]]), np.ones(2)],
+    ),
+    # norms and variances at their edges
+    "norm p=-inf": (lambda lib, x: x.norm(p=-INF), [np.array([3.0, -1.0, 0.5])]),
+    "norm p=-inf over a dim": (
+        lambda lib, x: x.norm(p=-INF, dim=1),
+        [np.array([[3.0, -1.0], [0.5, 2.0]])],
+    ),
+    "norm p=0 counts non-zeros": (lambda lib, x: x.norm(p=0), [np.array([3.0, 0.0, 0.5])]),
+    "norm p=0 over a dim": (
+        lambda lib, x: x.norm(p=0, dim=1),
+        [np.array([[3.0, 0.0, 0.5], [0.0, 0.0, 1.0]])],
+    ),
+    "var over one element": (lambda lib, x: x.var(0), [np.array([[1.0, 2.0, 3.0]])]),
+    "var with correction >= n": (lambda lib, x: x.var(correction=2), [np.array([1.0, 2.0])]),
+    # empty and 0-d tensors
+    "softmax of empty": (lambda lib, x: x.softmax(0), [np.zeros(0)]),
+    "log_softmax of empty rows": (lambda lib, x: x.log_softmax(-1), [np.zeros((2, 0))]),
+    "logsumexp over an empty dim": (lambda lib, x: x.logsumexp(1), [np.zeros((2, 0))]),
+    "logsumexp of empty rows": (lambda lib, x: x.logsumexp(1), [np.zeros((0, 3))]),
+    "cumsum of 0-d": (lambda lib, x: x.cumsum(0) * 2, [np.array(3.0)]),
+    "cumsum of 0-d, dim -1": (lambda lib, x: x.cumsum(-1), [np.array(3.0)]),
+    "squeeze(0) of 0-d": (lambda lib, x: x.squeeze(0), [np.array(3.0)]),
+    # integer and bool dtypes
+    "int ** negative int tensor": (
+        lambda lib, a, b: a**b,
+        [np.array([-1, 1, -2, 0, -1, 3, 2]), np.array([-1, -3, -1, 2, -2, 0, -1])],
+    ),
+    "number ** negative int tensor": (lambda lib, b: 2**b, [np.array([1, -2, 3])]),
+    "bool ** 2": (lambda lib, a: a**2, [np.array([True, False])]),
+    "bool ** 2.0": (lambda lib, a: a**2.0, [np.array([True, False])]),
+    "float_power of ints": (lambda lib, a: lib.float_power(a, 2), [np.array([1, 2])]),
+    "float_power of float32": (
+        lambda lib, a, b: lib.float_power(a, b),
+        [np.array([1.5, 2.0], np.float32), np.array([2, 3])],
+    ),
+    "outer of int and float32": (
+        lambda lib, a, b: lib.outer(a, b),
+        [np.array([1, 2]), np.ones(2, np.float32)],
+    ),
+    "logsumexp of ints": (lambda lib, a: a.logsumexp(0), [np.array([1, 2])]),
+    "sign of bools": (lambda lib, a: a.sign(), [np.array([True, False])]),
+    "sign of ints": (lambda lib, a: a.sign(), [np.array([-2, 0, 5])]),
+    "floor of ints": (lambda lib, a: a.floor(), [np.array([1, -2])]),
+    "cumsum in float16 adds in float32": (
+        lambda lib, a: a.cumsum(0)[-1:],
+        [np.ones(3000, np.float16)],
+    ),
+    # steps: zero gradient, still on the graph
+    "floor, ceil, trunc, round": (
+        lambda lib, x: x.floor() + x.ceil() + x.trunc() + x.round() + x.round(decimals=1) + x,
+        [np.array([1.25, -2.5, 0.5])],
+    ),
+    "fmod by a number": (lambda lib, x: lib.fmod(x, 0.3), [np.array([5.5, -5.5])]),
+    "fmod by a tensor": (
+        lambda lib, x, b: lib.fmod(x, b),
+        [np.array([5.5, -5.5, 3.0]), np.array([2.0, 2.0, -2.5])],
+    ),
+    "remainder by a tensor": (
+        lambda lib, x, b: lib.remainder(x, b),
+        [np.array([5.5, -5.5, 3.0]), np.array([2.0, 2.0, -2.5])],
+    ),
+    # overwriting values on the graph: old values get no gradient, new ones all of it
+    "zero_ on a non-leaf": (lambda lib, x: (x * 1).zero_() + x, [np.array([-1.5, 2.5])]),
+    "fill_ with a number": (lambda lib, x: (x * 1).fill_(2.0) * x, [np.array([-1.5, 2.5])]),
+    "fill_ with a 0-d tensor": (
+        lambda lib, x, s: (x * 1).fill_(s[0]) * 2,
+        [np.array([-1.5, 2.5]), np.array([3.0, 4.0])],
+    ),
+    "copy_ over inf and NaN": (
+        lambda lib, x, s: (x.log() * 1).copy_(s) * 2,
+        [np.array([-1.5, 0.0]), np.array([3.0, 4.0])],
+    ),
+    "copy_ broadcasting the source": (
+        lambda lib, x, s: (x * 1).copy_(s) * x,
+        [np.ones((2, 3)), np.array([1.0, 2.0, 3.0])],
+    ),
+    # others
+    "where with two numbers": (
+        lambda lib, c: (lib.where(c, 1, 0), lib.where(c, 1.0, 0), lib.where(c, 1, 0.0)),
+        [np.array([True, False])],
+    ),
+    "narrow with a negative start": (lambda lib, x: x.narrow(0, -2, 2), [np.arange(5.0)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_edge_case_matches_torch(name):
+    fn, arrays = CASES[name]
+    with np.errstate(all="ignore"):  # NaN and infinity on purpose
+        run_both(fn, arrays)
+
+
+GRAD_FN_NAMES = {
+    "zero_": lambda lib, x: (x * 1).zero_(),
+    "fill_": lambda lib, x: (x * 1).fill_(2.0),
+    "fill_ tensor": lambda lib, x: (x * 1).fill_(lib.tensor(3.0, requires_grad=True)),
+    "copy_": lambda lib, x: (x * 1).copy_(lib.ones(2)),
+    "floor": lambda lib, x: x.floor(),
+    "ceil": lambda lib, x: x.ceil(),
+    "trunc": lambda lib, x: x.trunc(),
+    "round": lambda lib, x: x.round(),
+    "round(decimals)": lambda lib, x: x.round(decimals=1),
+    "fmod number": lambda lib, x: x.fmod(0.3),
+    "fmod tensor": lambda lib, x: x.fmod(x + 3),
+    "remainder number": lambda lib, x: x.remainder(0.3),
+    "remainder tensor": lambda lib, x: x.remainder(x + 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_FN_NAMES))
+def test_grad_fn_names_match_torch(name):
+    fn = GRAD_FN_NAMES[name]
+    ours = fn(ember, ember.tensor([1.5, -2.5], requires_grad=True)).grad_fn
+    theirs = fn(torch, torch.tensor([1.5, -2.5], requires_grad=True)).grad_fn
+    assert type(ours).__name__ == type(theirs).__name__
+
+
+def test_set_grad_enabled_as_a_decorator_sets_the_mode_per_call():
+    for lib in (ember, torch):
+
+        @lib.set_grad_enabled(False)
+        def double(x):
+            return x * 2
+
+        assert lib.is_grad_enabled()  # decorating changed nothing
+        assert not double(lib.ones(1, requires_grad=True)).requires_grad
+        assert lib.is_grad_enabled()
+
+
+def test_python_types_as_dtypes():
+    for kind, expected in ((float, "float64"), (int, "int64"), (bool, "bool")):
+        assert str(ember.ones(2, dtype=kind).dtype) == f"ember.{expected}"
+        assert str(torch.ones(2, dtype=kind).dtype) == f"torch.{expected}"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.arange(5).narrow(0, 3, 3),
+        lambda lib: lib.arange(5).narrow(0, 7, 1),
+        lambda lib: lib.ones(3).copy_(lib.ones(2)),
+        lambda lib: lib.ones(3).copy_(lib.ones(2, 3)),
+        lambda lib: (lib.ones(2, requires_grad=True) * 1).fill_(lib.ones(2)),
+    ],
+)
+def test_bad_arguments_raise_in_both(fn):
+    for lib in (ember, torch):
+        with pytest.raises((RuntimeError, IndexError)):
+            fn(lib)
