@@ -44,6 +44,17 @@ __all__ = [
 ]
 
 
+def _shape(size):
+    """The sizes of a new tensor (``zeros(2, 3)`` or ``zeros((2, 3))``), none negative."""
+    shape = _sizes(size)
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {n}: {list(shape)}"
+            )
+    return shape
+
+
 def _infer(data, dtype=None):
     """An array from Python data, with PyTorch's dtype inference: Python floats become the
     default dtype, ints int64, bools bool; NumPy data keeps its own dtype."""
@@ -137,7 +148,7 @@ def _filled(fill):
         if keywords:
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-        array = fill(backend.array_module(device or "cpu"), _sizes(size), d.numpy)
+        array = fill(backend.array_module(device or "cpu"), _shape(size), d.numpy)
         result = wrap(array)
         if requires_grad:
             result.requires_grad_(True)
@@ -155,7 +166,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
     d = dtypes.as_dtype(dtype)
-    result = wrap(backend.array_module(device or "cpu").full(_sizes((size,)), fill_value, d.numpy))
+    result = wrap(backend.array_module(device or "cpu").full(_shape((size,)), fill_value, d.numpy))
     if requires_grad:
         result.requires_grad_(True)
     return result
@@ -237,7 +248,7 @@ def _random(draw):
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         rng = (generator or default_generator)._numpy
-        result = wrap(_place(numpy.asarray(draw(rng, _sizes(size)), d.numpy), None, device, False))
+        result = wrap(_place(numpy.asarray(draw(rng, _shape(size)), d.numpy), None, device, False))
         if requires_grad:
             result.requires_grad_(True)
         return result
@@ -258,7 +269,7 @@ def randint(
         low, high, size = 0, low, high
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     rng = (generator or default_generator)._numpy
-    return wrap(rng.integers(low, high, _sizes((size,))).astype(d.numpy))
+    return wrap(rng.integers(low, high, _shape((size,))).astype(d.numpy))
 
 
 def randint_like(input, low=0, high=None, *, dtype=None):

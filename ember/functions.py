@@ -106,6 +106,14 @@ def _binary(op, floating=False, number_name=None):
 
 
 def _broadcast_error(a, b, error):
+    if isinstance(error, TypeError):  # NumPy has no loop for these dtypes
+        if "boolean subtract" in str(error):
+            return RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
+        kinds = [str(x.dtype) if isinstance(x, Tensor) else type(x).__name__ for x in (a, b)]
+        return RuntimeError(f"operation not supported for {kinds[0]} and {kinds[1]}: {error}")
     shapes = [list(x.shape) if isinstance(x, Tensor) else [] for x in (a, b)]
     if "broadcast" in str(error):
         return RuntimeError(
@@ -191,11 +199,14 @@ def _no_grad_binary(ufunc):
     """A non-differentiable elementwise function (comparisons, floor division, bitwise ops)."""
 
     def function(input, other=None):
-        if other is None:
-            return wrap(ufunc(_array(input)))
-        a, b = _promote(input, other)
         try:
+            if other is None:
+                return wrap(ufunc(_array(input)))
+            a, b = _promote(input, other)
             return wrap(ufunc(_array(a), _array(b)))
+        except TypeError:  # no loop for these dtypes (bitwise ops on floats)
+            kind = input.dtype if isinstance(input, Tensor) else type(input).__name__
+            raise NotImplementedError(f'"{ufunc.__name__}" not implemented for {kind}') from None
         except ValueError as error:
             raise _broadcast_error(a, b, error) from None
 
@@ -206,7 +217,7 @@ def _array(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-floor_divide = _no_grad_binary(numpy.floor_divide)
+floor_divide = _no_grad_binary(E.no_zero_division(numpy.floor_divide))
 remainder = _binary(E.BINARY["remainder"], number_name="RemainderBackward0")
 fmod = _binary(E.BINARY["fmod"], number_name="FmodBackward0")
 maximum = _binary(E.BINARY["maximum"])
@@ -278,7 +289,19 @@ def float_power(input, exponent):
     return pow(base, exponent)
 
 
-neg = negative = _unary(E.UNARY["neg"], floating=False)
+_neg = _unary(E.UNARY["neg"], floating=False)
+
+
+def neg(input):
+    if isinstance(input, Tensor) and input._data.dtype == bool:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return _neg(input)
+
+
+negative = neg
 abs = absolute = _unary(E.UNARY["abs"], floating=False)
 exp = _unary(E.UNARY["exp"])
 log = _unary(E.UNARY["log"])
@@ -534,12 +557,20 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
-def _empty_check(input, name, dim=None):
-    if input._data.size == 0 and (dim is None or input._data.shape[dim] == 0):
-        raise IndexError(
+def _empty_check(input, name, dim=None, whole=RuntimeError):
+    """PyTorch's errors for a max/min/argmax over nothing: over the whole of an empty tensor
+    (``whole``: the error class PyTorch uses for ``name``), or along a dim of size 0."""
+    shape = input._data.shape
+    if input._data.size != 0:
+        return
+    if dim is None:
+        raise whole(
             f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
             "Specify the reduction dim with the 'dim' argument."
         )
+    for d in dim if isinstance(dim, tuple) else (dim,):
+        if shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _extreme(name, full_op, dim_op, find, elementwise):
@@ -564,21 +595,27 @@ min = _extreme("min", _MIN_ALL, R.min_dim, numpy.argmin, minimum)
 
 
 def amax(input, dim=(), keepdim=False):
-    return apply(R.amax, input, _axes(dim, input.ndim), keepdim)
+    axis = _axes(dim, input.ndim)
+    _empty_check(input, "amax", axis)
+    return apply(R.amax, input, axis, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    return apply(R.amin, input, _axes(dim, input.ndim), keepdim)
+    axis = _axes(dim, input.ndim)
+    _empty_check(input, "amin", axis)
+    return apply(R.amin, input, axis, keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):
     axis = None if dim is None else _dim(dim, input.ndim)
+    _empty_check(input, "argmax", axis, IndexError)
     result = numpy.argmax(input._data, axis=axis, keepdims=keepdim and axis is not None)
     return wrap(numpy.asarray(result, dtype=numpy.int64))
 
 
 def argmin(input, dim=None, keepdim=False):
     axis = None if dim is None else _dim(dim, input.ndim)
+    _empty_check(input, "argmin", axis, IndexError)
     result = numpy.argmin(input._data, axis=axis, keepdims=keepdim and axis is not None)
     return wrap(numpy.asarray(result, dtype=numpy.int64))
 
@@ -985,7 +1022,11 @@ def repeat(input, *sizes):
 
 def flip(input, *dims):
     dims = _sizes(dims)  # flip(x, (0, 1)) and x.flip(0, 1)
-    return apply(S.flip, input, tuple(_dim(d, input.ndim) for d in dims))
+    axes = tuple(_dim(d, input.ndim) for d in dims)
+    for i, d in enumerate(axes):
+        if d in axes[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return apply(S.flip, input, axes)
 
 
 def _tensors(tensors, name):
@@ -995,7 +1036,7 @@ def _tensors(tensors, name):
         )
     tensors = [as_tensor_operand(t) for t in tensors]
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
     d = tensors[0]._data.dtype
     if builtins.any(t._data.dtype != d for t in tensors):
         target = dtypes.result_type(*[t._data for t in tensors]).numpy
@@ -1007,6 +1048,9 @@ def cat(tensors, dim=0):
     tensors = _tensors(tensors, "cat")
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     axis = _dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or builtins.any(
@@ -1076,6 +1120,8 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
     return tuple(input[(slice(None),) * d + (i,)] for i in range(input.shape[d]))
 
@@ -2108,6 +2154,17 @@ def _pos(self):
 
 Tensor.__pos__ = _pos
 Tensor.T = property(lambda self: self if self.ndim < 2 else permute(self, *range(self.ndim)[::-1]))
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+def _matrix_transpose(self):
+    if self.ndim < 2:
+        raise RuntimeError(
+            "tensor.mT is only supported on matrices or batches of matrices. "
+            f"Got {self.ndim}-D tensor."
+        )
+    return transpose(self, -2, -1)
+
+
+Tensor.mT = property(_matrix_transpose)
 Tensor.H = property(lambda self: t(self))
 Tensor.mH = Tensor.mT

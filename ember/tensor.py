@@ -566,7 +566,7 @@ def binary_function(op, promote=None, on_error=None, floating=False, number_name
             bd = b if number else b._data
         try:
             out = op.forward(ad, bd)
-        except ValueError as error:
+        except (ValueError, TypeError) as error:  # shapes, or dtypes NumPy has no loop for
             if on_error is None:
                 raise
             raise on_error(a, b, error) from None

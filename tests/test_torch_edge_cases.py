@@ -168,6 +168,67 @@ def test_python_types_as_dtypes():
         assert str(torch.ones(2, dtype=kind).dtype) == f"torch.{expected}"
 
 
+# Errors PyTorch raises, as the same exception classes, with PyTorch's words (not NumPy's).
+ERRORS = {
+    "max of empty": (lambda lib: lib.zeros(0).max(), RuntimeError, "Expected reduction dim"),
+    "max over an empty dim": (lambda lib: lib.zeros(0).max(0), IndexError, "non-zero size"),
+    "amax of empty": (lambda lib: lib.zeros(0).amax(), RuntimeError, "Expected reduction dim"),
+    "amin over an empty dim": (lambda lib: lib.zeros(0).amin(0), IndexError, "non-zero size"),
+    "argmax of empty": (lambda lib: lib.zeros(0).argmax(), IndexError, "Expected reduction dim"),
+    "argmax over an empty dim": (
+        lambda lib: lib.zeros(2, 0).argmax(1),
+        IndexError,
+        "reduction dim 1 to have non-zero size",
+    ),
+    "negative size": (lambda lib: lib.ones(-1), RuntimeError, "negative dimension -1"),
+    "cat of 0-d tensors": (
+        lambda lib: lib.cat([lib.tensor(1.0), lib.tensor(2.0)]),
+        RuntimeError,
+        "zero-dimensional tensor (at position 0) cannot be concatenated",
+    ),
+    "cat of nothing": (lambda lib: lib.cat([]), ValueError, "expected a non-empty list"),
+    "flip with a repeated dim": (
+        lambda lib: lib.ones(2).flip(0, 0),
+        RuntimeError,
+        "dim 0 appears multiple times",
+    ),
+    "bool - bool": (
+        lambda lib: lib.tensor([True]) - lib.tensor([False]),
+        RuntimeError,
+        "Subtraction, the `-` operator, with two bool tensors is not supported",
+    ),
+    "-bool": (
+        lambda lib: -lib.tensor([True]),
+        RuntimeError,
+        "Negation, the `-` operator, on a bool tensor is not supported",
+    ),
+    "float & float": (lambda lib: lib.ones(2) & lib.ones(2), NotImplementedError, "bitwise_and"),
+    "mT of a vector": (lambda lib: lib.ones(3).mT, RuntimeError, "only supported on matrices"),
+    "unbind of 0-d": (
+        lambda lib: lib.tensor(1.0).unbind(0),
+        IndexError,
+        "Dimension specified as 0 but tensor has no dimensions",
+    ),
+    "int // 0": (lambda lib: lib.tensor([1, 2]) // 0, RuntimeError, "ZeroDivisionError"),
+    "int % int tensor with a 0": (
+        lambda lib: lib.tensor([1, 2]) % lib.tensor([0, 1]),
+        RuntimeError,
+        "ZeroDivisionError",
+    ),
+    "fmod of ints by 0": (lambda lib: lib.fmod(lib.tensor([1]), 0), RuntimeError, "ZeroDivision"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_match_torch(name):
+    fn, kind, words = ERRORS[name]
+    for lib in (torch, ember):
+        with pytest.raises(kind) as error:
+            fn(lib)
+        assert type(error.value) is kind, f"{lib.__name__}: {type(error.value).__name__}"
+    assert words in str(error.value)  # ember's message
+
+
 @pytest.mark.parametrize(
     "fn",
     [

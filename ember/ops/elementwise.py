@@ -217,6 +217,20 @@ def _pow_exponent_vjp(xp, g, a, b, out):
     return xp.where((a == 0) & (b >= 0), 0, g * out * log_a)
 
 
+def no_zero_division(ufunc):
+    """``ufunc`` (floor division, remainder) refusing an integer division by zero, as PyTorch
+    does (NumPy warns and gives 0)."""
+
+    def forward(a, b):  # (either may be a Python number: 5 % x)
+        integers = numpy.asarray(a).dtype.kind in "iu" and numpy.asarray(b).dtype.kind in "iu"
+        if integers and not numpy.all(b):
+            raise RuntimeError("ZeroDivisionError")
+        return ufunc(a, b)
+
+    forward.__name__ = ufunc.__name__
+    return forward
+
+
 def _remainder_vjp_b(xp, g, a, b, out):
     # (a - remainder) / b is floor(a / b); for fmod, whose remainder takes a's sign, trunc(a / b)
     return -g * ((a - out) / b)
@@ -250,10 +264,10 @@ _BINARY = [
       lambda xp, g, a, b, out: _maximum_vjp(xp, g, a, b, out)),
      ("grad_a = grad where a < b (half on ties)", "grad_b = grad where b < a (half on ties)"),
      "args", None),
-    ("remainder", "RemainderBackward1", numpy.remainder,
+    ("remainder", "RemainderBackward1", no_zero_division(numpy.remainder),
      (lambda xp, g, a, b, out: g, _remainder_vjp_b),
      ("grad_a = grad", "grad_b = -grad * floor(a / b)"), "args+out", ((), (0, 1))),
-    ("fmod", "FmodBackward1", numpy.fmod,
+    ("fmod", "FmodBackward1", no_zero_division(numpy.fmod),
      (lambda xp, g, a, b, out: g, _remainder_vjp_b),
      ("grad_a = grad", "grad_b = -grad * trunc(a / b)"), "args+out", ((), (0, 1))),
     ("atan2", "Atan2Backward0", numpy.arctan2,
