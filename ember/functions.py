@@ -873,13 +873,14 @@ def transpose(input, dim0, dim1):
 
 swapaxes = swapdims = transpose
 _T = renamed(S.transpose, "TBackward0")
+_T_FEW = renamed(S.permute, "TBackward0")  # t() of a vector or a scalar: the same values
 
 
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    if input.ndim < 2:
-        return input
+    if input.ndim < 2:  # a view of the same values, on the graph as PyTorch's
+        return apply(_T_FEW, input, tuple(range(input.ndim)))
     return apply(_T, input, 0, 1)
 
 
@@ -964,6 +965,9 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1 :])
 
 
+_SQUEEZE_ALL = renamed(S.squeeze, "SqueezeBackward0")  # squeeze() without dims
+
+
 def squeeze(input, dim=None):
     if input.ndim == 0:  # nothing to squeeze; dim may still be 0 or -1, as in PyTorch
         for d in () if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,):
@@ -971,6 +975,7 @@ def squeeze(input, dim=None):
         return apply(S.squeeze, input, ())
     if dim is None:
         axis = tuple(i for i, n in enumerate(input.shape) if n == 1)
+        return apply(_SQUEEZE_ALL, input, axis)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         axis = tuple(d for d in (_dim(d, input.ndim) for d in dims) if input.shape[d] == 1)
@@ -1085,13 +1090,15 @@ def vstack(tensors):
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
-def _slice_along(input, dim, start, stop):
-    return input[(slice(None),) * dim + (slice(start, stop),)]
+def _slice_along(input, dim, start, stop, op=None):
+    index = (slice(None),) * dim + (slice(start, stop),)
+    return input[index] if op is None else apply(op, input, index)
 
 
 def split(tensor, split_size_or_sections, dim=0):
     d = _dim(dim, tensor.ndim)
     n = tensor.shape[d]
+    op = _SPLIT
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0 and n > 0:
@@ -1108,7 +1115,8 @@ def split(tensor, split_size_or_sections, dim=0):
             )
         starts = numpy.cumsum([0] + sections).tolist()
         bounds = list(zip(starts[:-1], starts[1:]))
-    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+        op = _SPLIT_WITH_SIZES
+    return tuple(_slice_along(tensor, d, a, b, op) for a, b in bounds)
 
 
 def chunk(input, chunks, dim=0):
@@ -1123,7 +1131,9 @@ def unbind(input, dim=0):
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
-    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.shape[d]))
+    return tuple(
+        apply(_UNBIND, input, (slice(None),) * d + (i, Ellipsis)) for i in range(input.shape[d])
+    )
 
 
 def narrow(input, dim, start, length):
@@ -1164,6 +1174,11 @@ def triu(input, diagonal=0):
 
 _SELECT = renamed(I.getitem, "SelectBackward0", view=True)
 _SLICE = renamed(I.getitem, "SliceBackward0", view=True)
+# The pieces of split, chunk and unbind: slices named as PyTorch names its (one multi-output
+# node there; one node per piece here, with the same gradients).
+_SPLIT = renamed(_SLICE, "SplitBackward0")
+_SPLIT_WITH_SIZES = renamed(_SLICE, "SplitWithSizesBackward0")
+_UNBIND = renamed(_SELECT, "UnbindBackward0")
 
 
 def _index(index):
@@ -2153,7 +2168,7 @@ def _pos(self):
 
 
 Tensor.__pos__ = _pos
-Tensor.T = property(lambda self: self if self.ndim < 2 else permute(self, *range(self.ndim)[::-1]))
+Tensor.T = property(lambda self: permute(self, *range(self.ndim)[::-1]))
 
 
 def _matrix_transpose(self):

@@ -139,6 +139,14 @@ GRAD_FN_NAMES = {
     "fmod tensor": lambda lib, x: x.fmod(x + 3),
     "remainder number": lambda lib, x: x.remainder(0.3),
     "remainder tensor": lambda lib, x: x.remainder(x + 3),
+    "split": lambda lib, x: x.split(1)[0],
+    "split with sizes": lambda lib, x: x.split([1, 1])[1],
+    "chunk": lambda lib, x: x.chunk(2)[0],
+    "unbind": lambda lib, x: x.unbind(0)[1],
+    "t of a vector": lambda lib, x: x.t(),
+    "T of a vector": lambda lib, x: x.T,
+    "squeeze()": lambda lib, x: x.unsqueeze(0).squeeze(),
+    "squeeze(dim)": lambda lib, x: x.unsqueeze(0).squeeze(0),
 }
 
 
