@@ -432,8 +432,18 @@ def nonzero(input, *, as_tuple=False):
     return wrap(numpy.stack(found, axis=1) if found else numpy.zeros((0, 0), numpy.int64))
 
 
-sort_result = collections.namedtuple("sort", ["values", "indices"])
-topk_result = collections.namedtuple("topk", ["values", "indices"])
+def _return_type(name):
+    """A ``(values, indices)`` named tuple that prints as PyTorch's ``torch.return_types``."""
+
+    def __repr__(self):
+        return f"ember.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    base = collections.namedtuple(name, ["values", "indices"])
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__})
+
+
+sort_result = _return_type("sort")
+topk_result = _return_type("topk")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -554,9 +564,6 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
-
-
 def _empty_check(input, name, dim=None, whole=RuntimeError):
     """PyTorch's errors for a max/min/argmax over nothing: over the whole of an empty tensor
     (``whole``: the error class PyTorch uses for ``name``), or along a dim of size 0."""
@@ -574,6 +581,8 @@ def _empty_check(input, name, dim=None, whole=RuntimeError):
 
 
 def _extreme(name, full_op, dim_op, find, elementwise):
+    result_type = _return_type(name)
+
     def function(input, dim=None, keepdim=False, *, out=None):
         if isinstance(dim, Tensor):  # max(a, b): the elementwise form
             return elementwise(input, dim)
@@ -584,7 +593,7 @@ def _extreme(name, full_op, dim_op, find, elementwise):
         _empty_check(input, name, axis)
         values = apply(dim_op, input, axis, keepdim)
         indices = wrap(find(input._data, axis, keepdims=keepdim).astype(numpy.int64))
-        return values_indices(values, indices)
+        return result_type(values, indices)
 
     function.__name__ = name
     return function

@@ -3,7 +3,7 @@
 import numpy
 
 from .dtypes import bool as bool_
-from .dtypes import float32, from_numpy_dtype, get_default_dtype, int64
+from .dtypes import from_numpy_dtype, get_default_dtype, int64
 
 __all__ = ["tensor_repr", "set_printoptions"]
 
@@ -58,7 +58,7 @@ def _summarized(array):
     return array
 
 
-def _body(array):
+def _body(array, indent):
     if array.dtype.kind == "b":
         fmt = str
     elif array.dtype.kind == "f":
@@ -73,30 +73,47 @@ def _body(array):
     if array.dtype.kind == "f":
         flat = flat[numpy.isfinite(flat) & (flat != 0)]
     width = max((len(fmt(v)) for v in (flat.min(), flat.max())), default=0) if flat.size else 0
-    text = numpy.array2string(
-        array,
-        separator=", ",
-        prefix="tensor(",
-        max_line_width=_options["linewidth"],
-        threshold=_options["threshold"],
-        edgeitems=_options["edgeitems"],
-        formatter={"all": lambda v: fmt(v).rjust(width)},
-    )
-    return text.replace(", ...,", ",  ...,")  # PyTorch pads the ellipsis inside a row
+    summarize = array.size > _options["threshold"]
+    return _nested(array, indent, summarize, lambda v: fmt(v).rjust(width), width)
+
+
+def _nested(array, indent, summarize, fmt, width):
+    """PyTorch's layout: rows of as many elements as fit in the line width, nested dims
+    separated by blank lines, long dims summarised to their edges around an ellipsis."""
+    edge = _options["edgeitems"]
+    if array.ndim == 0:
+        return fmt(array.item())
+    long = summarize and array.shape[0] > 2 * edge
+    if array.ndim == 1:
+        if long:
+            items = [fmt(v) for v in array[:edge].tolist()]
+            items += [" ..."] + [fmt(v) for v in array[-edge:].tolist()]
+        else:
+            items = [fmt(v) for v in array.tolist()]
+        per_line = max(1, (_options["linewidth"] - indent) // (width + 2))
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = range(array.shape[0])
+    if long:
+        rows = [*range(edge), None, *range(array.shape[0] - edge, array.shape[0])]
+    parts = [
+        "..." if i is None else _nested(array[i], indent + 1, summarize, fmt, width) for i in rows
+    ]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
 
 def tensor_repr(t):
     array = numpy.asarray(t._data) if t.device.type == "cpu" else t._data.get()
-    body = _body(array)
+    body = _body(array, len("tensor("))
     if array.ndim == 0:
         body = body.strip()
     extras = []
     if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
     d = from_numpy_dtype(array.dtype)
-    if d not in (get_default_dtype(), int64, bool_) or (
-        d is float32 and get_default_dtype() is not float32
-    ):
+    default = get_default_dtype()
+    # int64 and bool show in their values (1, True), except when there are none.
+    if d is not default and (d not in (int64, bool_) or array.size == 0):
         extras.append(f"dtype={d}")
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")

@@ -430,6 +430,12 @@ REPRS = {
     "huge_integer": lambda lib: lib.tensor([1e9, 1.0]),
     "summarised_rows": lambda lib: lib.arange(3000.0).reshape(1000, 3),
     "summarised_3d": lambda lib: lib.arange(2400).reshape(10, 10, 24),
+    "wide_rows": lambda lib: lib.arange(12.0).reshape(1, 12) * 1000.5,
+    "wide_rows_3d": lambda lib: lib.arange(60.0).reshape(2, 2, 15) / 3,
+    "long_ints": lambda lib: lib.arange(100),
+    "wide_summarised_rows": lambda lib: lib.arange(3000.0).reshape(3, 1000) * 1.5,
+    "empty_int": lambda lib: lib.tensor([], dtype=lib.int64),
+    "empty_bool_2d": lambda lib: lib.zeros(0, 3, dtype=lib.bool),
     "randn_like": lambda lib: lib.from_numpy(
         rng_for(50).standard_normal((3, 4)).astype(np.float32)
     ),
@@ -440,6 +446,15 @@ REPRS = {
 def test_repr_matches_torch(name):
     expected = repr(REPRS[name](torch)).replace("torch.", "ember.")
     assert repr(REPRS[name](ember)) == expected
+
+
+@pytest.mark.parametrize("op", ["max", "min", "sort", "topk"])
+def test_values_and_indices_print_as_torch_return_types(op):
+    def make(lib):
+        x = lib.tensor([[1.0, 3.0], [2.0, 0.0]])
+        return x.topk(1) if op == "topk" else getattr(x, op)(1) if op != "sort" else x.sort()
+
+    assert repr(make(ember)) == repr(make(torch)).replace("torch", "ember")
 
 
 def test_repr_under_another_default_dtype():
