@@ -2,6 +2,8 @@
 ``ones``, ``full``, ``eye``, ranges) and random (``rand``, ``randn``, ``randint``, ``randperm``),
 plus Torch7/old-PyTorch spellings (``FloatTensor``, ``Variable``) so seed code runs unchanged."""
 
+import warnings
+
 import numpy
 
 from . import backend, dtypes
@@ -111,6 +113,14 @@ def _place(array, dtype, device, copy):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+            "rather than ember.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
     result = wrap(_place(_infer(data, dtype), dtype, device, copy=True))
     if requires_grad:
         result.requires_grad_(True)
@@ -206,6 +216,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = (
             dtypes.get_default_dtype()
@@ -258,8 +270,22 @@ def _random(draw):
 
 rand = _random(lambda rng, shape: rng.random(shape))
 randn = _random(lambda rng, shape: rng.standard_normal(shape))
-rand_like = _like(rand)
-randn_like = _like(randn)
+
+
+def _floating_like(make, name):
+    like = _like(make)
+
+    def floating_like(input, *, dtype=None, **keywords):
+        d = dtypes.as_dtype(dtype) if dtype is not None else input.dtype
+        if not d.is_floating_point:
+            raise NotImplementedError(f"\"{name}\" not implemented for '{d}'")
+        return like(input, dtype=d, **keywords)
+
+    return floating_like
+
+
+rand_like = _floating_like(rand, "rand_like")
+randn_like = _floating_like(randn, "randn_like")
 
 
 def randint(

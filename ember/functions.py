@@ -157,14 +157,26 @@ _pow = _binary(E.BINARY["pow"])
 _rpow = binary_function(renamed(E.BINARY["pow"], "PowBackward2"), _promote)
 
 
+def _check_alpha(input, other, alpha):
+    if isinstance(alpha, float) and not builtins.any(
+        isinstance(x, float) or (isinstance(x, Tensor) and x._data.dtype.kind == "f")
+        for x in (input, other)
+    ):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+
+
 def add(input, other, *, alpha=1):
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         other = mul(other, alpha)
     return _add(input, other)
 
 
 def sub(input, other, *, alpha=1):
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         other = mul(other, alpha)
     return _sub(input, other)
 
@@ -615,7 +627,13 @@ def amin(input, dim=(), keepdim=False):
     return apply(R.amin, input, axis, keepdim)
 
 
+def _no_bool(input, name):
+    if input._data.dtype == bool:
+        raise RuntimeError(f"{name}(): does not support bool input")
+
+
 def argmax(input, dim=None, keepdim=False):
+    _no_bool(input, "argmax")
     axis = None if dim is None else _dim(dim, input.ndim)
     _empty_check(input, "argmax", axis, IndexError)
     result = numpy.argmax(input._data, axis=axis, keepdims=keepdim and axis is not None)
@@ -623,6 +641,7 @@ def argmax(input, dim=None, keepdim=False):
 
 
 def argmin(input, dim=None, keepdim=False):
+    _no_bool(input, "argmin")
     axis = None if dim is None else _dim(dim, input.ndim)
     _empty_check(input, "argmin", axis, IndexError)
     result = numpy.argmin(input._data, axis=axis, keepdims=keepdim and axis is not None)
@@ -767,6 +786,8 @@ def dot(input, other):
             f"of elements, but got {input.shape[0]} and {other.shape[0]} elements respectively"
         )
     _same_dtype("dot", input, other)
+    if input._data.dtype == bool:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
     return apply(L.dot, input, other)
 
 
@@ -1131,9 +1152,11 @@ def split(tensor, split_size_or_sections, dim=0):
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input.shape[_dim(dim, input.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, builtins.max(size, 1), dim)
+    d = _dim(dim, input.ndim)
+    n = input.shape[d]
+    if n == 0:  # PyTorch gives `chunks` empty pieces
+        return tuple(_slice_along(input, d, 0, 0, _SPLIT) for _ in range(chunks))
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input, dim=0):
@@ -1170,12 +1193,19 @@ def contiguous(input, memory_format=None):
     return apply(S.clone, input)
 
 
+def _check_matrix(name, input):
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
 def tril(input, diagonal=0):
+    _check_matrix("tril", input)
     # masked_fill, not a multiply: inf * 0 would be nan where PyTorch gives 0
     return masked_fill(input, wrap(~numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool)), 0)
 
 
 def triu(input, diagonal=0):
+    _check_matrix("triu", input)
     return masked_fill(input, wrap(numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)), 0)
 
 
@@ -1209,6 +1239,8 @@ def _index(index):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(part, numbers.Integral) and not isinstance(part, bool):
             selects, part = True, int(part)
+        elif isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")
         elif not (part is None or part is Ellipsis or isinstance(part, (slice, bool))):
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
@@ -1348,11 +1380,10 @@ def index_select(input, dim, index):
     index = as_tensor_operand(index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    if index._data.size and (
-        index._data.max() >= input.shape[d] or index._data.min() < -input.shape[d]
-    ):
+    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
+        bad = index._data.max() if index._data.max() >= input.shape[d] else index._data.min()
         raise IndexError(
-            f"index out of range in self: index {int(index._data.max())} for dimension {d} with "
+            f"index out of range in self: index {int(bad)} for dimension {d} with "
             f"size {input.shape[d]}"
         )
     return apply(I.index_select, input, d, index._data.reshape(-1))

@@ -13,6 +13,7 @@ argument requires grad and grad mode is on, records a node. The op methods thems
 import copy
 import os
 import traceback
+import warnings
 import weakref
 
 import numpy
@@ -186,7 +187,18 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        grad = self._grad
+        if grad is None and self._grad_fn is not None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return grad
 
     @grad.setter
     def grad(self, value):
@@ -263,6 +275,7 @@ class Tensor:
             result = hook(grad if as_tensor else wrap(grad))
             if result is None:
                 return None
+            _check_hook_result(hook, grad if as_tensor else wrap(grad), result)
             return result if as_tensor else result._data
 
         if self._grad_fn is None:
@@ -594,6 +607,24 @@ def binary_function(op, promote=None, on_error=None, floating=False, number_name
         return wrap(out)
 
     return function
+
+
+def _check_hook_result(hook, grad, result):
+    """A tensor hook may replace a gradient, but not with one of another shape or dtype."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(result, Tensor):
+        raise TypeError(
+            f"hook '{name}' returned {type(result).__name__}, expected a Tensor or None"
+        )
+    if result.shape != grad.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {list(grad.shape)} got "
+            f"{list(result.shape)})"
+        )
+    if result.dtype != grad.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})"
+        )
 
 
 def _record(op, out, args, arrays, parents, versions):

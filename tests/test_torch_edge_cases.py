@@ -110,6 +110,7 @@ CASES = {
         [np.ones((2, 3)), np.array([1.0, 2.0, 3.0])],
     ),
     # others
+    "chunk of an empty tensor": (lambda lib, x: x.chunk(2), [np.zeros(0)]),
     "where with two numbers": (
         lambda lib, c: (lib.where(c, 1, 0), lib.where(c, 1.0, 0), lib.where(c, 1, 0.0)),
         [np.array([True, False])],
@@ -168,6 +169,22 @@ def test_set_grad_enabled_as_a_decorator_sets_the_mode_per_call():
         assert lib.is_grad_enabled()  # decorating changed nothing
         assert not double(lib.ones(1, requires_grad=True)).requires_grad
         assert lib.is_grad_enabled()
+
+
+def test_hooks_may_not_change_a_gradients_shape_or_dtype():
+    for lib in (ember, torch):
+        for change, words in ((lambda g: g.sum(), "size"), (lambda g: g.double(), "type")):
+            x = lib.ones(2, requires_grad=True)
+            y = x * 2
+            y.register_hook(change)
+            with pytest.raises(RuntimeError, match=f"has changed the {words} of value"):
+                y.sum().backward()
+
+
+def test_tensor_of_a_tensor_warns_as_torch_does():
+    for lib in (ember, torch):
+        with pytest.warns(UserWarning, match=r"sourceTensor\.detach\(\)\.clone\(\)"):
+            lib.tensor(lib.ones(2))
 
 
 def test_python_types_as_dtypes():
@@ -240,6 +257,14 @@ def test_errors_match_torch(name):
 @pytest.mark.parametrize(
     "fn",
     [
+        lambda lib: lib.arange(0, 5, -1),
+        lambda lib: lib.arange(5.0)[::-1],
+        lambda lib: lib.randn_like(lib.tensor([1, 2])),
+        lambda lib: lib.ones(3).tril(),
+        lambda lib: lib.dot(lib.tensor([True]), lib.tensor([True])),
+        lambda lib: lib.add(lib.tensor([1]), lib.tensor([2]), alpha=0.5),
+        lambda lib: lib.tensor([True, False]).argmax(),
+        lambda lib: lib.ones(2).index_select(0, lib.tensor([-1])),
         lambda lib: lib.arange(5).narrow(0, 3, 3),
         lambda lib: lib.arange(5).narrow(0, 7, 1),
         lambda lib: lib.ones(3).copy_(lib.ones(2)),
@@ -248,6 +273,9 @@ def test_errors_match_torch(name):
     ],
 )
 def test_bad_arguments_raise_in_both(fn):
-    for lib in (ember, torch):
-        with pytest.raises((RuntimeError, IndexError)):
+    for lib in (torch, ember):
+        with pytest.raises((RuntimeError, IndexError, ValueError)) as error:
             fn(lib)
+        if lib is torch:
+            kind = type(error.value)
+    assert type(error.value) is kind
