@@ -670,15 +670,25 @@ def cumsum(input, dim, *, dtype=None):
     return apply(R.cumsum, input, _dim(dim, builtins.max(input.ndim, 1)))  # 0-d: dim 0 or -1
 
 
+def _needs_float_or_dtype(input, name):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{name}\" not implemented for '{input.dtype}' (pass dtype=, e.g. "
+            f"{name}(x, dim, dtype=ember.float32))"
+        )
+
+
 def softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    _needs_float_or_dtype(input, "softmax")
     return apply(R.softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
 
 
 def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         input = _cast(input, dtypes.as_dtype(dtype).numpy)
+    _needs_float_or_dtype(input, "log_softmax")
     return apply(R.log_softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
 
 
@@ -793,6 +803,8 @@ def dot(input, other):
 
 def matmul(input, other):
     input, other = as_tensor_operand(input), as_tensor_operand(other)
+    if input._data.dtype == bool or other._data.dtype == bool:
+        raise NotImplementedError("\"matmul\" not implemented for 'Bool'")
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D "
@@ -887,6 +899,10 @@ def einsum(equation, *operands):
             + ("..." if "..." in equation else "")
             + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
         )
+    kinds = {o._data.dtype for o in operands if isinstance(o, Tensor)}
+    if len(kinds) > 1:
+        names = sorted(str(dtypes.from_numpy_dtype(k)) for k in kinds)
+        raise RuntimeError(f"einsum(): operands must have one dtype, got {', '.join(names)}")
     try:
         return apply(L.einsum, equation, *operands)
     except ValueError as error:
@@ -1026,6 +1042,14 @@ def expand(input, *sizes):
             f"tensor ({input.ndim})"
         )
     lead = len(sizes) - input.ndim
+    for i, n in enumerate(sizes):
+        if n == -1 and i < lead:
+            raise RuntimeError(
+                f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                f"dimension {i}"
+            )
+        if n < -1:
+            raise RuntimeError(f"expand: invalid size {n} at dimension {i}")
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
@@ -1329,9 +1353,6 @@ def getitem(input, index):
     return apply(I.getitem, input, index)
 
 
-_SETITEM = None  # defined with the in-place ops below
-
-
 def gather(input, dim, index):
     d = _dim(dim, input.ndim)
     index = as_tensor_operand(index)
@@ -1414,7 +1435,9 @@ def masked_fill(input, mask, value):
     return apply(I.masked_fill, input, mask._data, value)
 
 
-def take_along_dim(input, indices, dim):
+def take_along_dim(input, indices, dim=None):
+    if dim is None:  # both flattened, as in PyTorch
+        return gather(input.reshape(-1), 0, as_tensor_operand(indices).reshape(-1))
     return gather(input, dim, indices)
 
 
@@ -1587,6 +1610,8 @@ def _write(self, result, name):
             f"output type {self.dtype}"
         )
     if data is not self._data:
+        if not self._data.flags.writeable:
+            _raise_inplace_shape(self, data)
         self._data[...] = data
     self._vc[0] += 1
 
@@ -1638,7 +1663,19 @@ def _fast_inplace(ufunc, slow, floating=False):
 
 
 def _raise_inplace_shape(self, data):
-    """The error for ``self op= data`` whose shapes do not fit (as PyTorch words it)."""
+    """The error for ``self op= data`` whose shapes do not fit (as PyTorch words it), or for
+    memory that cannot take the write."""
+    if not self._data.flags.writeable:
+        if 0 in self._data.strides and self._data.size > 1:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
+        raise RuntimeError(
+            "the tensor's memory is read-only (a NumPy array that is not writeable, shared "
+            "through from_numpy); clone() it, or make the array writeable"
+        )
     shape = numpy.shape(data)
     try:
         broadcast = numpy.broadcast_shapes(self.shape, shape)
@@ -1684,7 +1721,10 @@ def _overwrite(self, op, value):
     if STATE.enabled and (self._rg or on_graph or _view_of_graph(self)):
         args = () if value is None else (value,)
         return inplace(self, lambda before: apply(op, before, *args))
-    self._data[...] = 0 if value is None else _array(value)
+    try:
+        self._data[...] = 0 if value is None else _array(value)
+    except ValueError:  # read-only memory (an expanded tensor)
+        _raise_inplace_shape(self, _array(value))
     self._vc[0] += 1
     return self
 
@@ -1793,6 +1833,8 @@ def setitem(self, index, value):
     try:
         self._data[index] = data
     except ValueError as error:
+        if not self._data.flags.writeable:
+            _raise_inplace_shape(self, data)
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {list(numpy.shape(data))} cannot be broadcast "
             f"to indexing result of shape {list(numpy.shape(self._data[index]))}"

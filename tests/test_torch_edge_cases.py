@@ -111,6 +111,10 @@ CASES = {
     ),
     # others
     "chunk of an empty tensor": (lambda lib, x: x.chunk(2), [np.zeros(0)]),
+    "take_along_dim without a dim": (
+        lambda lib, x, i: lib.take_along_dim(x, i),
+        [np.array([[3.0, 1.0], [2.0, 5.0]]), np.array([0, 3])],
+    ),
     "where with two numbers": (
         lambda lib, c: (lib.where(c, 1, 0), lib.where(c, 1.0, 0), lib.where(c, 1, 0.0)),
         [np.array([True, False])],
@@ -241,6 +245,32 @@ ERRORS = {
         "ZeroDivisionError",
     ),
     "fmod of ints by 0": (lambda lib: lib.fmod(lib.tensor([1]), 0), RuntimeError, "ZeroDivision"),
+    "softmax of ints": (lambda lib: lib.tensor([1, 2]).softmax(0), NotImplementedError, "softmax"),
+    "matmul of bools": (
+        lambda lib: lib.tensor([[True]]) @ lib.tensor([[True]]),
+        NotImplementedError,
+        "not implemented for 'Bool'",
+    ),
+    "expand -1 in a new dim": (
+        lambda lib: lib.ones(3, 4).expand(-1, 3, 4),
+        RuntimeError,
+        "isn't allowed in a leading, non-existing dimension 0",
+    ),
+    "from_numpy with negative strides": (
+        lambda lib: lib.from_numpy(np.arange(4.0)[::-1]),
+        ValueError,
+        "negative",
+    ),
+    "in place on an expanded tensor": (
+        lambda lib: lib.ones(3).expand(2, 3).add_(1),
+        RuntimeError,
+        "more than one element of the written-to tensor refers to a single memory location",
+    ),
+    "copy_ into an expanded tensor": (
+        lambda lib: lib.ones(3).expand(2, 3).copy_(lib.zeros(2, 3)),
+        RuntimeError,
+        "single memory location",
+    ),
 }
 
 
