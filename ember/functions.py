@@ -1105,13 +1105,16 @@ def _tensors(tensors, name):
 
 def cat(tensors, dim=0):
     tensors = _tensors(tensors, "cat")
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    ref = tensors[0]
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # 1-D empty tensors are left out among tensors of more dims (see ops.shape._skipped)
+    legacy = [t.ndim == 1 and t.shape[0] == 0 for t in tensors]
+    ref = next((t for t, skip in zip(tensors, legacy) if not skip), tensors[0])
     axis = _dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
+        if legacy[i]:
+            continue
         if t.ndim != ref.ndim or builtins.any(
             a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != axis
         ):

@@ -111,6 +111,10 @@ CASES = {
     ),
     # others
     "chunk of an empty tensor": (lambda lib, x: x.chunk(2), [np.zeros(0)]),
+    "cat with a legacy empty tensor": (
+        lambda lib, e, b: lib.cat([e, b, e]),
+        [np.zeros(0), np.ones((2, 3))],
+    ),
     "take_along_dim without a dim": (
         lambda lib, x, i: lib.take_along_dim(x, i),
         [np.array([[3.0, 1.0], [2.0, 5.0]]), np.array([0, 3])],

@@ -87,10 +87,24 @@ flip = Op(
 )
 
 
+def _skipped(arrays):
+    """Which arrays cat leaves out: PyTorch skips 1-D empty tensors among tensors of more dims
+    (a legacy rule), though they still get a gradient (an empty one)."""
+    legacy = any(a.ndim != 1 for a in arrays)
+    return [legacy and a.shape == (0,) for a in arrays]
+
+
+def _cat(axis, *arrays):
+    return numpy.concatenate([a for a, s in zip(arrays, _skipped(arrays)) if not s], axis)
+
+
 def _cat_backward(xp, g, axis, *args):
     *arrays, _out = args
     grads, start = [None], 0
-    for a in arrays:
+    for a, skipped in zip(arrays, _skipped(arrays)):
+        if skipped:
+            grads.append(xp.reshape(g, (-1,))[0:0])
+            continue
         index = (slice(None),) * (axis % g.ndim) + (slice(start, start + a.shape[axis]),)
         grads.append(g[index])
         start += a.shape[axis]
@@ -104,7 +118,7 @@ def _stack_backward(xp, g, axis, *args):
 
 cat = Op(
     "CatBackward0",
-    lambda axis, *arrays: numpy.concatenate(arrays, axis),
+    _cat,
     rules=("grad_i = the slice of grad where input i was placed",),
     backward=_cat_backward,
     saves="",
