@@ -265,6 +265,8 @@ def round(input, decimals=0):
 
 
 def pow(input, exponent):
+    if isinstance(exponent, numpy.generic):  # a NumPy scalar counts as the number it holds
+        exponent = exponent.item()
     if isinstance(input, _Number):  # scalar ** tensor
         a, b = _promote(input, exponent)
         a = wrap(numpy.asarray(a, b._data.dtype))  # an array base: create_graph VJPs need one

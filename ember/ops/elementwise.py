@@ -168,7 +168,7 @@ _PARAMETRIC = [
      lambda xp, g, a, e, out: g * e * a ** (e - 1) if e != 0 else xp.zeros_like(g),
      "grad_a = grad * e * a^(e-1)", "args"),
     ("round_decimals", "RoundBackward1", lambda a, decimals: numpy.round(a, decimals),
-     lambda xp, g, a, decimals, out: xp.zeros_like(g), "grad_a = 0", ""),
+     zero_vjp, "grad_a = 0", ""),
     ("clamp", "ClampBackward1", _clamp, _clamp_vjp, "grad_a = grad where min <= a <= max, else 0",
      "args"),
     ("leaky_relu", "LeakyReluBackward0",
@@ -194,7 +194,10 @@ def _maximum_vjp(xp, g, a, b, out):
 
 
 def _power(a, b):
-    if b.dtype.kind not in "iu" or a.dtype.kind not in "biu" or not (b < 0).any():
+    exponent = getattr(b, "dtype", None)  # (b may be a Python number: x ** numpy.int64(3))
+    if exponent is None or exponent.kind not in "iu" or a.dtype.kind not in "biu":
+        return numpy.power(a, b)
+    if not (b < 0).any():
         return numpy.power(a, b)
     # An integer to a negative integer power, as PyTorch computes it (NumPy refuses): 1 for 1,
     # +-1 for -1, and 0 (the whole part of 1 / a^|b|) for every other base, 0 included.
