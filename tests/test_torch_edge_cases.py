@@ -109,6 +109,27 @@ CASES = {
         lambda lib, x, s: (x * 1).copy_(s) * x,
         [np.ones((2, 3)), np.array([1.0, 2.0, 3.0])],
     ),
+    # nothing to average or to attend to: torch's loss is nan, its gradient 0
+    "cross_entropy with every target ignored": (
+        lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor([-100, -100])),
+        [np.arange(6.0).reshape(2, 3) / 7],
+    ),
+    "cross_entropy, smoothed, every target ignored": (
+        lambda lib, x: lib.nn.functional.cross_entropy(
+            x, lib.tensor([-100, -100]), label_smoothing=0.1
+        ),
+        [np.arange(6.0).reshape(2, 3) / 7],
+    ),
+    "nll_loss with every target ignored": (
+        lambda lib, x: lib.nn.functional.nll_loss(x, lib.tensor([-100, -100])),
+        [np.arange(6.0).reshape(2, 3) / 7],
+    ),
+    "attention with a query that sees no key": (
+        lambda lib, q: lib.nn.functional.scaled_dot_product_attention(
+            q, q * 2, q, attn_mask=lib.tensor([[True, True], [False, False]])
+        ),
+        [np.arange(8.0).reshape(1, 2, 4) / 9],
+    ),
     # others
     "chunk of an empty tensor": (lambda lib, x: x.chunk(2), [np.zeros(0)]),
     "cat with a legacy empty tensor": (

@@ -17,6 +17,8 @@ holds only q, k, v: memory linear in the sequence rather than quadratic. Written
 so attention has second derivatives too.
 """
 
+import math
+
 import numpy
 
 from . import reduce, xp_numpy
@@ -27,9 +29,15 @@ __all__ = ["attention"]
 
 def _probabilities(xp, q, k, bias, scale):
     scores = xp.matmul(q, xp.swapaxes(k, -1, -2)) * scale
-    if bias is not None:
-        scores = scores + bias
-    return xp.apply(reduce.softmax, scores, -1)
+    if bias is None:
+        return xp.apply(reduce.softmax, scores, -1)
+    scores = scores + bias
+    # A query whose keys are all masked out attends to nothing: its probabilities are 0, not
+    # softmax's 0/0 (PyTorch's "safe softmax"), so its output and gradients are 0.
+    with numpy.errstate(invalid="ignore"):
+        p = xp.apply(reduce.softmax, scores, -1)
+    dead = xp.sum(scores != -math.inf, axis=-1, keepdims=True) == 0
+    return xp.where(dead, 0, p)
 
 
 def _attention(q, k, v, bias, keep, scale):

@@ -147,7 +147,8 @@ def _nll(a, target, weight, ignore_index, reduction):
     picked = numpy.take_along_axis(a, numpy.expand_dims(safe, axis), axis).squeeze(axis)
     loss = -picked * w
     if reduction == "mean":  # a weighted mean: divided by the total weight, as PyTorch does
-        return numpy.sum(loss) / numpy.sum(w)
+        total = numpy.sum(w)
+        return numpy.sum(loss) / total if total != 0 else numpy.array(numpy.nan, a.dtype)
     return _reduce(loss, reduction)
 
 
@@ -155,8 +156,9 @@ def _nll_vjp(xp, g, a, target, weight, ignore_index, reduction, out):
     # Only the picked log-probability of each sample gets gradient: -weight * grad, scattered back.
     axis = _class_axis(a)
     safe, w = _target_weights(target, weight, ignore_index, _dt(a))
-    if reduction == "mean":
-        w = w / numpy.sum(w)
+    if reduction == "mean":  # nothing counted (all ignored): the loss is nan, its gradient 0
+        total = numpy.sum(w)
+        w = w / total if total != 0 else w
     values = xp.expand_dims(g * -w, axis)
     return xp.scatter_add_along(a.shape, axis, numpy.expand_dims(safe, axis), values, a.dtype)
 

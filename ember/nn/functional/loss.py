@@ -7,6 +7,7 @@ that op's VJP with exactly what autograd would.
 probability targets or label smoothing it is PyTorch's composite formula.
 """
 
+import math
 import warnings
 
 import numpy
@@ -248,7 +249,8 @@ def cross_entropy(
     smooth = smooth * wrap(kept.astype(input._data.dtype))
     if reduction == "mean":
         total = w[numpy.where(kept, target._data, 0)][kept].sum() if w is not None else kept.sum()
-        smooth = smooth.sum() / float(total)
+        # Nothing counted (every target ignored): the loss is nan (0 / 0), its gradient 0.
+        smooth = smooth.sum() / float(total) if total else smooth.sum() * 0.0 + math.nan
     elif reduction == "sum":
         smooth = smooth.sum()
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
