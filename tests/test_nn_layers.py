@@ -37,6 +37,18 @@ LAYERS = [
     ("softmax-dim0", lambda lib: lib.nn.Softmax(dim=0), (4, 3)),  # mixes samples: see below
     ("softmax-implicit", lambda lib: lib.nn.Softmax(), (4, 3)),
     ("log-softmax", lambda lib: lib.nn.LogSoftmax(dim=-1), (2, 3, 4)),
+    ("hardtanh", lambda lib: lib.nn.Hardtanh(-0.5, 0.8), (4, 3)),
+    ("relu6", lambda lib: lib.nn.ReLU6(), (4, 3)),
+    ("hardsigmoid", lambda lib: lib.nn.Hardsigmoid(), (4, 3)),
+    ("hardswish", lambda lib: lib.nn.Hardswish(), (4, 3)),
+    ("logsigmoid", lambda lib: lib.nn.LogSigmoid(), (4, 3)),
+    ("mish", lambda lib: lib.nn.Mish(), (4, 3)),
+    ("selu", lambda lib: lib.nn.SELU(), (4, 3)),
+    ("celu", lambda lib: lib.nn.CELU(0.6), (4, 3)),
+    ("softsign", lambda lib: lib.nn.Softsign(), (4, 3)),
+    ("tanhshrink", lambda lib: lib.nn.Tanhshrink(), (4, 3)),
+    ("glu", lambda lib: lib.nn.GLU(), (4, 6)),
+    ("unflatten", lambda lib: lib.nn.Unflatten(1, (2, 3)), (4, 6)),
     ("identity", lambda lib: lib.nn.Identity(), (4, 3)),
     ("flatten", lambda lib: lib.nn.Flatten(), (2, 3, 2)),
     ("flatten-0-1", lambda lib: lib.nn.Flatten(0, 1), (2, 3, 2)),
@@ -84,6 +96,8 @@ def test_layer_matches_torch(make, shape, dtype):
     xt = torch.from_numpy(x.copy()).requires_grad_()
     out_e, out_t = e(xe), t(xt)
     tol = {"float32": (2e-5, 2e-6), "float64": (1e-10, 1e-12)}[dtype]
+    if isinstance(e, (nn.Hardsigmoid, nn.CELU)) and dtype == "float64":
+        tol = (1e-7, 1e-12)  # torch's backward uses float32 constants (1/6, 1/alpha) here
     assert_close(out_e, out_t, *tol, what="output")
     upstream = rng.standard_normal(tuple(out_t.shape)).astype(dtype)
     out_e.backward(ember.from_numpy(upstream.copy()))
@@ -236,15 +250,101 @@ def test_functional_forms_match_torch():
         lambda lib, t: lib.nn.functional.log_softmax(t, dim=1),
         lambda lib, t: lib.nn.functional.sigmoid(t),
         lambda lib, t: lib.nn.functional.tanh(t),
+        lambda lib, t: lib.nn.functional.hardtanh(t, -0.4, 0.9),
+        lambda lib, t: lib.nn.functional.relu6(t * 4),
+        lambda lib, t: lib.nn.functional.hardswish(t * 3),
+        lambda lib, t: lib.nn.functional.logsigmoid(t),
+        lambda lib, t: lib.nn.functional.mish(t),
+        lambda lib, t: lib.nn.functional.selu(t),
+        lambda lib, t: lib.nn.functional.softsign(t),
+        lambda lib, t: lib.nn.functional.tanhshrink(t),
+        lambda lib, t: lib.nn.functional.glu(t, 1),
+        lambda lib, t: lib.nn.functional.normalize(t, dim=1),
+        lambda lib, t: lib.nn.functional.normalize(t, p=1, dim=0),
+        lambda lib, t: lib.nn.functional.cosine_similarity(t, t.flip(0)),
+        lambda lib, t: lib.nn.functional.pairwise_distance(t, t.flip(1)),
     ]
     for call in calls:
         te = ember.from_numpy(x.copy()).requires_grad_()
         tt = torch.from_numpy(x.copy()).requires_grad_()
         oe, ot = call(ember, te), call(torch, tt)
         assert_close(oe, ot, 1e-10, 1e-12)
+        upstream = rng.standard_normal(tuple(ot.shape))
+        oe.backward(ember.from_numpy(upstream.copy()))
+        ot.backward(torch.from_numpy(upstream.copy()))
+        assert_close(te.grad, tt.grad, 1e-10, 1e-12)
+
+
+def test_activations_torch_computes_with_float32_constants():
+    # torch's float64 backward of hardsigmoid and celu multiplies by 1/6 and 1/alpha rounded to
+    # float32, so it agrees with the exact gradient to about 3e-8 only.
+    x = np.random.default_rng(3).standard_normal((3, 4))
+    for call in (
+        lambda lib, t: lib.nn.functional.hardsigmoid(t * 3),
+        lambda lib, t: lib.nn.functional.celu(t, 0.7),
+    ):
+        te = ember.from_numpy(x.copy()).requires_grad_()
+        tt = torch.from_numpy(x.copy()).requires_grad_()
+        oe, ot = call(ember, te), call(torch, tt)
+        assert_close(oe, ot, 1e-10, 1e-12)
         oe.backward(ember.from_numpy(x.copy()))
         ot.backward(torch.from_numpy(x.copy()))
-        assert_close(te.grad, tt.grad, 1e-10, 1e-12)
+        assert_close(te.grad, tt.grad, 1e-7, 1e-12)
+
+
+# The hard activations' gradients at their corners, where PyTorch defines them by strict
+# inequalities (not what a composition of clamps would give).
+CORNERS = {
+    "hardtanh": lambda lib, t: lib.nn.functional.hardtanh(t),
+    "relu6": lambda lib, t: lib.nn.functional.relu6(t),
+    "hardsigmoid": lambda lib, t: lib.nn.functional.hardsigmoid(t),
+    "hardswish": lambda lib, t: lib.nn.functional.hardswish(t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORNERS))
+def test_hard_activations_at_their_corners_match_torch(name):
+    x = np.array([-6.0, -3.0, -1.0, 0.0, 1.0, 3.0, 6.0])
+    grads = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        out = CORNERS[name](lib, t)
+        out.sum().backward()
+        grads.append((out.detach().numpy(), t.grad.numpy(), type(out.grad_fn).__name__))
+    np.testing.assert_allclose(grads[0][0], grads[1][0])
+    np.testing.assert_allclose(grads[0][1], grads[1][1])
+    assert grads[0][2] == grads[1][2]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.Hardtanh(-2.0, 3.0),
+        lambda lib: lib.nn.ReLU6(),
+        lambda lib: lib.nn.CELU(0.5),
+        lambda lib: lib.nn.GLU(),
+        lambda lib: lib.nn.Unflatten(1, (2, 3)),
+        lambda lib: lib.nn.CosineSimilarity(),
+        lambda lib: lib.nn.PairwiseDistance(),
+        lambda lib: lib.nn.Mish(),
+    ],
+)
+def test_new_layers_print_as_torch(make):
+    assert repr(make(ember)) == repr(make(torch))
+
+
+def test_distance_layers_match_torch():
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 3, 5))
+    for make in (lambda lib: lib.nn.CosineSimilarity(), lambda lib: lib.nn.PairwiseDistance(p=1)):
+        outs = []
+        for lib in (ember, torch):
+            ta = lib.tensor(a, requires_grad=True)
+            out = make(lib)(ta, lib.tensor(b))
+            out.sum().backward()
+            outs.append((out.detach().numpy(), ta.grad.numpy()))
+        np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-10)
+        np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-10)
 
 
 def test_layer_errors():

@@ -47,6 +47,21 @@ def _elu(a, alpha):
     return numpy.where(a > 0, a, alpha * numpy.expm1(numpy.minimum(a, 0))).astype(a.dtype)
 
 
+def _hardtanh(a, lo, hi):
+    return numpy.minimum(numpy.maximum(a, lo), hi)
+
+
+def _scaled_elu(a, alpha, scale, input_scale):
+    # selu and celu: scale * (a for a > 0, else alpha * (exp(a * input_scale) - 1))
+    negative = alpha * numpy.expm1(numpy.minimum(a, 0) * input_scale)
+    return (scale * numpy.where(a > 0, a, negative)).astype(a.dtype)
+
+
+def _mish_vjp(xp, g, a, out):
+    t = xp.tanh(xp.apply(PARAMETRIC["softplus"], a, 1.0, 20.0))
+    return g * (t + a * xp.sigmoid(a) * (1 - t * t))
+
+
 def _sigmoid(a):
     return 0.5 * numpy.tanh(0.5 * a) + 0.5  # exact sigmoid, without exp's overflow warnings
 
@@ -152,6 +167,18 @@ _UNARY = [
     ("ceil", "CeilBackward0", _rounding(numpy.ceil), zero_vjp, "grad_a = 0", ""),
     ("trunc", "TruncBackward0", _rounding(numpy.trunc), zero_vjp, "grad_a = 0", ""),
     ("round", "RoundBackward0", numpy.round, zero_vjp, "grad_a = 0", ""),
+    # The "hard" activations' gradients are 0 at their corners, as PyTorch defines them.
+    ("hardsigmoid", "HardsigmoidBackward0", lambda a: _hardtanh(a / 6 + 0.5, 0, 1),
+     lambda xp, g, a, out: g * ((a > -3) & (a < 3)) / 6,
+     "grad_a = grad / 6 where -3 < a < 3, else 0", "args"),
+    ("hardswish", "HardswishBackward0", lambda a: a * _hardtanh(a + 3, 0, 6) / 6,
+     lambda xp, g, a, out: xp.where(a <= -3, 0, xp.where(a < 3, g * (a / 3 + 0.5), g)),
+     "grad_a = grad * (a / 3 + 1/2) where -3 < a < 3, grad above, 0 below", "args"),
+    ("logsigmoid", "LogSigmoidBackward0", lambda a: -numpy.logaddexp(0, -a).astype(a.dtype),
+     lambda xp, g, a, out: g * xp.sigmoid(-a), "grad_a = grad * sigmoid(-a)", "args"),
+    ("mish", "MishBackward0",
+     lambda a: a * numpy.tanh(_softplus(a, 1.0, 20.0)), _mish_vjp,
+     "grad_a = grad * (t + a sigmoid(a) (1 - t^2)), t = tanh(softplus(a))", "args"),
     ("erf", "ErfBackward0", erf,
      lambda xp, g, a, out: g * xp.exp(-a * a) * (2 / math.sqrt(math.pi)),
      "grad_a = grad * 2/sqrt(pi) * exp(-a^2)", "args"),
@@ -178,6 +205,14 @@ _PARAMETRIC = [
     ("elu", "EluBackward0", _elu,
      lambda xp, g, a, alpha, out: xp.where(a > 0, g, g * (out + alpha)),
      "grad_a = grad where a > 0, else grad * (elu(a) + alpha)", "args+out"),
+    ("hardtanh", "HardtanhBackward0", _hardtanh,
+     lambda xp, g, a, lo, hi, out: g * ((a > lo) & (a < hi)),
+     "grad_a = grad where min < a < max, else 0", "args"),
+    ("scaled_elu", "EluBackward0", _scaled_elu,
+     lambda xp, g, a, alpha, scale, input_scale, out: xp.where(
+         a > 0, g * scale, g * (out + alpha * scale) * input_scale),
+     "grad_a = grad * scale where a > 0, else grad * (out + alpha * scale) * input_scale",
+     "args+out"),
     ("gelu", "GeluBackward0", _gelu, _gelu_vjp,
      "grad_a = grad * (Phi(a) + a * phi(a))", "args"),
     ("softplus", "SoftplusBackward0", _softplus,

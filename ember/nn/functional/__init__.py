@@ -2,23 +2,35 @@
 (``F.relu(x)``, ``F.cross_entropy(logits, target)``), with PyTorch's names and arguments."""
 
 from .activation import (
+    celu,
     elu,
     elu_,
     gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
     leaky_relu_,
     log_softmax,
+    logsigmoid,
+    mish,
     relu,
+    relu6,
     relu_,
+    selu,
     sigmoid,
     silu,
     softmax,
     softplus,
+    softsign,
     tanh,
+    tanhshrink,
 )
 from .attention import scaled_dot_product_attention
 from .channel_dropout import dropout1d, dropout2d, dropout3d
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, fold, unfold
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .linear import linear
 from .loss import (
@@ -61,6 +73,20 @@ __all__ = [
     "softmax",
     "softplus",
     "tanh",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "mish",
+    "selu",
+    "celu",
+    "softsign",
+    "tanhshrink",
+    "glu",
+    "normalize",
+    "cosine_similarity",
+    "pairwise_distance",
     "dropout",
     "linear",
     "binary_cross_entropy",

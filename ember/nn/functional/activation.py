@@ -3,6 +3,7 @@ here are PyTorch's arguments, the in-place forms and the errors."""
 
 from ... import functions as _functions
 from ...ops import elementwise as E
+from ...ops import renamed
 from ...tensor import Tensor, apply
 
 __all__ = [
@@ -15,6 +16,17 @@ __all__ = [
     "gelu",
     "silu",
     "softplus",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "mish",
+    "selu",
+    "celu",
+    "softsign",
+    "tanhshrink",
+    "glu",
     "sigmoid",
     "tanh",
     "softmax",
@@ -99,3 +111,77 @@ def silu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     floating(input, "softplus")
     return apply(E.PARAMETRIC["softplus"], input, beta, threshold)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    floating(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return _in_place(input, E.PARAMETRIC["hardtanh"], min_val, max_val)
+    return apply(E.PARAMETRIC["hardtanh"], input, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _unary(name):
+    op = E.UNARY[name]
+
+    def function(input, inplace=False):
+        floating(input, name)
+        return _in_place(input, op) if inplace else apply(op, input)
+
+    function.__name__ = name
+    return function
+
+
+hardsigmoid = _unary("hardsigmoid")
+hardswish = _unary("hardswish")
+mish = _unary("mish")
+
+
+def logsigmoid(input):
+    floating(input, "logsigmoid")
+    return apply(E.UNARY["logsigmoid"], input)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_CELU = renamed(E.PARAMETRIC["scaled_elu"], "CeluBackward0")
+
+
+def selu(input, inplace=False):
+    floating(input, "selu")
+    constants = (_SELU_ALPHA, _SELU_SCALE, 1.0)
+    if inplace:
+        return _in_place(input, E.PARAMETRIC["scaled_elu"], *constants)
+    return apply(E.PARAMETRIC["scaled_elu"], input, *constants)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    floating(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha of celu must not be 0")
+    constants = (alpha, 1.0, 1.0 / alpha)
+    return _in_place(input, _CELU, *constants) if inplace else apply(_CELU, input, *constants)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def glu(input, dim=-1):
+    """The first half of ``input`` along ``dim`` gated by the sigmoid of the second half."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()

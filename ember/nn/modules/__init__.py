@@ -2,25 +2,37 @@
 
 from ..module import Module
 from .activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftMax,
     LogSoftmax,
+    Mish,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     SoftMax,
     Softmax,
     Softplus,
+    Softsign,
     Tanh,
+    Tanhshrink,
 )
 from .attention import MultiheadAttention
 from .channel_dropout import Dropout1d, Dropout2d, Dropout3d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, SpatialConvolution
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout
-from .flatten import Flatten
+from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .loss import (
     AbsCriterion,
@@ -81,6 +93,20 @@ __all__ = [
     "SoftMax",
     "Softplus",
     "Tanh",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Mish",
+    "SELU",
+    "CELU",
+    "Softsign",
+    "Tanhshrink",
+    "GLU",
+    "CosineSimilarity",
+    "PairwiseDistance",
+    "Unflatten",
     "ModuleDict",
     "ModuleList",
     "Sequential",

@@ -7,6 +7,7 @@ from ...ops import elementwise as E
 from ...ops import reduce as R
 from ...ops import xp_numpy
 from ...tensor import Tensor, _dim, apply, apply_unary, wrap
+from ..functional import activation as _F
 from ..functional.activation import floating
 from ..module import Module
 
@@ -21,6 +22,17 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Mish",
+    "SELU",
+    "CELU",
+    "Softsign",
+    "Tanhshrink",
+    "GLU",
     "SoftMax",
     "LogSoftMax",
 ]
@@ -236,3 +248,124 @@ class LogSoftmax(_AlongDim):
 
 SoftMax = Softmax
 LogSoftMax = LogSoftmax
+
+
+class Hardtanh(_Pointwise):
+    """``x`` clipped to ``[min_val, max_val]``; the gradient is 0 at and beyond the corners."""
+
+    op = E.PARAMETRIC["hardtanh"]
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError("min_val cannot be greater than max_val")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def constants(self, input):
+        floating(input, "hardtanh")
+        return (self.min_val, self.max_val)
+
+    def extra_repr(self):
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
+
+
+class ReLU6(Hardtanh):
+    """``min(max(0, x), 6)``."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+def _unary_layer(name, op_name, doc):
+    """A layer that is one unary op (Hardsigmoid, Mish...), optionally in place."""
+
+    def __init__(self, inplace=False):
+        _Pointwise.__init__(self)
+        self.inplace = inplace
+
+    def constants(self, input):
+        floating(input, op_name)
+        return ()
+
+    namespace = {"__doc__": doc, "op": E.UNARY[op_name], "constants": constants}
+    namespace["__init__"] = __init__
+    namespace["__module__"] = __name__
+    return type(name, (_Pointwise,), namespace)
+
+
+Hardsigmoid = _unary_layer("Hardsigmoid", "hardsigmoid", "``relu6(x + 3) / 6``.")
+Hardswish = _unary_layer("Hardswish", "hardswish", "``x * relu6(x + 3) / 6``.")
+Mish = _unary_layer("Mish", "mish", "``x * tanh(softplus(x))``.")
+
+
+class LogSigmoid(_Pointwise):
+    """``log(sigmoid(x))``, computed without overflow."""
+
+    op = E.UNARY["logsigmoid"]
+
+    def constants(self, input):
+        floating(input, "logsigmoid")
+        return ()
+
+
+class SELU(_Pointwise):
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+
+    op = E.PARAMETRIC["scaled_elu"]
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def constants(self, input):
+        floating(input, "selu")
+        return (_F._SELU_ALPHA, _F._SELU_SCALE, 1.0)
+
+
+class CELU(_Pointwise):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+
+    op = _F._CELU
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def constants(self, input):
+        floating(input, "celu")
+        return (self.alpha, 1.0, 1.0 / self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softsign(Module):
+    """``x / (1 + |x|)``."""
+
+    def forward(self, input):
+        return _F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """``x - tanh(x)``."""
+
+    def forward(self, input):
+        return _F.tanhshrink(input)
+
+
+class GLU(Module):
+    """The first half of the input along ``dim`` gated by the sigmoid of the second half."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return _F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -1,10 +1,10 @@
 """``Flatten``: merge dims ``start_dim..end_dim`` into one (a view); its gradient is the
-gradient reshaped back to the input's shape."""
+gradient reshaped back to the input's shape. ``Unflatten`` splits one dim into several."""
 
 from ...tensor import Tensor, wrap
 from ..module import Module
 
-__all__ = ["Flatten"]
+__all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
@@ -34,3 +34,18 @@ class Flatten(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         pass
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (a view; autograd gives the gradient)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+    def forward(self, input):
+        return input.unflatten(self.dim, self.unflattened_size)
