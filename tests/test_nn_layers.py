@@ -327,9 +327,17 @@ def test_hard_activations_at_their_corners_match_torch(name):
         lambda lib: lib.nn.CosineSimilarity(),
         lambda lib: lib.nn.PairwiseDistance(),
         lambda lib: lib.nn.Mish(),
+        lambda lib: lib.nn.AvgPool1d(3, 2, 1),
+        lambda lib: lib.nn.Conv2d(1, 1, 3, padding="same"),
+        lambda lib: lib.nn.Embedding(5, 3, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True),
+        lambda lib: lib.nn.RNN(3, 4, nonlinearity="relu"),
+        lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="relu"),
+        lambda lib: lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.ReLU(), lib.nn.Tanh()]),
+        lambda lib: lib.nn.ModuleList([lib.nn.Linear(2, 2) for _ in range(3)]),
+        lambda lib: lib.nn.ModuleList(),
     ],
 )
-def test_new_layers_print_as_torch(make):
+def test_layers_print_as_torch(make):
     assert repr(make(ember)) == repr(make(torch))
 
 

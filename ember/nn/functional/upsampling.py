@@ -123,7 +123,7 @@ def interpolate(
         raise ValueError(
             f"interpolate: mode '{mode}' expects a {_LINEAR[mode] + 2}D input, got {input.ndim}D"
         )
-    if align_corners is not None and mode not in _LINEAR:
+    if align_corners is not None and mode not in _LINEAR and mode != "bicubic":
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"

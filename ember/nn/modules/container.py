@@ -12,7 +12,7 @@ import collections
 import operator
 
 from ...tensor import Tensor
-from ..module import Module
+from ..module import Module, _indent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
@@ -169,6 +169,23 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
+
+    def __repr__(self):
+        """Runs of children that print alike fold into one line, ``(0-2): 3 x Linear(...)``, as
+        in PyTorch."""
+        shown = [_indent(repr(m), 2) for m in self._modules.values()]
+        if not shown:
+            return self._get_name() + "()"
+        lines, start = [], 0
+        for i in range(1, len(shown) + 1):
+            if i == len(shown) or shown[i] != shown[start]:
+                count = i - start
+                if count == 1:
+                    lines.append(f"({start}): {shown[start]}")
+                else:
+                    lines.append(f"({start}-{i - 1}): {count} x {shown[start]}")
+                start = i
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def __len__(self):
         return len(self._modules)

@@ -110,7 +110,7 @@ class _ConvNd(OpLayer):
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._dims:
-            padding = self.padding if isinstance(self.padding, tuple) else repr(self.padding)
+            padding = self.padding  # 'same' and 'valid' print bare, as in PyTorch
             text += f", padding={padding}"
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"

@@ -94,7 +94,13 @@ class _AvgPoolNd(OpLayer):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        def shown(value):  # AvgPool1d prints 1-tuples, as PyTorch's does
+            return (value,) if self._dims == 1 and isinstance(value, int) else value
+
+        return (
+            f"kernel_size={shown(self.kernel_size)}, stride={shown(self.stride)}, "
+            f"padding={shown(self.padding)}"
+        )
 
     def updateOutput(self, input):
         op, args, added = avg_pool_arguments(

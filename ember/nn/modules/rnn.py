@@ -90,12 +90,13 @@ class RNNBase(Module):
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
 
+    def flatten_parameters(self):
+        """A no-op, as PyTorch's is on CPU (there it packs weights for cuDNN)."""
+
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
-        if self.mode == "RNN_RELU":
-            text += ", nonlinearity='relu'"
         if not self.bias:
             text += ", bias=False"
         if self.batch_first:
@@ -283,6 +284,8 @@ class RNNCellBase(Module):
         text = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             text += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":  # RNNCell's, as PyTorch prints it
+            text += f", nonlinearity={self.nonlinearity}"
         return text
 
     def _prepare(self, input, hx, what="hx"):
