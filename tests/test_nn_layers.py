@@ -49,6 +49,16 @@ LAYERS = [
     ("tanhshrink", lambda lib: lib.nn.Tanhshrink(), (4, 3)),
     ("glu", lambda lib: lib.nn.GLU(), (4, 6)),
     ("unflatten", lambda lib: lib.nn.Unflatten(1, (2, 3)), (4, 6)),
+    ("zero-pad-2d", lambda lib: lib.nn.ZeroPad2d((1, 2, 0, 1)), (2, 3, 4, 5)),
+    ("constant-pad-1d", lambda lib: lib.nn.ConstantPad1d((1, 2), -1.5), (2, 3, 4)),
+    ("reflection-pad-2d", lambda lib: lib.nn.ReflectionPad2d(1), (2, 3, 4, 5)),
+    ("replication-pad-1d", lambda lib: lib.nn.ReplicationPad1d((0, 3)), (2, 3, 4)),
+    ("upsample-nearest", lambda lib: lib.nn.Upsample(scale_factor=2), (2, 3, 4, 5)),
+    (
+        "upsample-bilinear",
+        lambda lib: lib.nn.Upsample(size=(3, 7), mode="bilinear", align_corners=True),
+        (2, 3, 4, 5),
+    ),
     ("identity", lambda lib: lib.nn.Identity(), (4, 3)),
     ("flatten", lambda lib: lib.nn.Flatten(), (2, 3, 2)),
     ("flatten-0-1", lambda lib: lib.nn.Flatten(0, 1), (2, 3, 2)),
@@ -335,10 +345,60 @@ def test_hard_activations_at_their_corners_match_torch(name):
         lambda lib: lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.ReLU(), lib.nn.Tanh()]),
         lambda lib: lib.nn.ModuleList([lib.nn.Linear(2, 2) for _ in range(3)]),
         lambda lib: lib.nn.ModuleList(),
+        lambda lib: lib.nn.ZeroPad2d((1, 2, 0, 1)),
+        lambda lib: lib.nn.ConstantPad2d(1, 3.5),
+        lambda lib: lib.nn.ReflectionPad1d(2),
+        lambda lib: lib.nn.Upsample(scale_factor=2, mode="bilinear"),
+        lambda lib: lib.nn.Upsample(size=(3, 4)),
+        lambda lib: lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.ones(3, 1)]),
+        lambda lib: lib.nn.MarginRankingLoss(margin=0.5),
     ],
 )
 def test_layers_print_as_torch(make):
-    assert repr(make(ember)) == repr(make(torch))
+    assert repr(make(ember)) == repr(make(torch)).replace("torch.", "ember.")
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_parameter_containers_register_their_parameters(lib):
+    class Model(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.listed = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.ones(3)])
+            self.named = lib.nn.ParameterDict({"a": lib.nn.Parameter(lib.ones(2))})
+            self.listed.append(lib.zeros(1))
+
+    model = Model()
+    assert list(model.state_dict()) == ["listed.0", "listed.1", "listed.2", "named.a"]
+    assert len(model.listed) == 3 and isinstance(model.listed[1], lib.nn.Parameter)
+    assert "a" in model.named and len(list(model.parameters())) == 4
+    (model.listed[0].sum() * 2 + model.named["a"].sum()).backward()
+    assert model.listed[0].grad.tolist() == [2.0, 2.0]
+    assert model.named["a"].grad.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("MarginRankingLoss", {}),
+        ("MarginRankingLoss", {"margin": 0.3, "reduction": "sum"}),
+        ("CosineEmbeddingLoss", {}),
+        ("CosineEmbeddingLoss", {"margin": 0.2, "reduction": "none"}),
+    ],
+)
+def test_pair_losses_match_torch(name, kwargs):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 4, 3))
+    if name == "MarginRankingLoss":
+        a, b = a[:, 0], b[:, 0]
+    target = np.array([1.0, -1.0, 1.0, -1.0])
+    results = []
+    for lib in (ember, torch):
+        ta, tb = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        out = getattr(lib.nn, name)(**kwargs)(ta, tb, lib.tensor(target))
+        out.sum().backward()
+        results.append((out.detach().numpy(), ta.grad.numpy(), tb.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
 def test_distance_layers_match_torch():

@@ -36,10 +36,12 @@ from .linear import linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
     cross_entropy,
     huber_loss,
     kl_div,
     l1_loss,
+    margin_ranking_loss,
     mse_loss,
     nll_loss,
     smooth_l1_loss,
@@ -98,6 +100,8 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
+    "margin_ranking_loss",
+    "cosine_embedding_loss",
 ]
 
 __all__ += [  # spatial layers, normalization, lookups, attention (the real-models issue)

@@ -27,6 +27,8 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "kl_div",
+    "margin_ranking_loss",
+    "cosine_embedding_loss",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -410,3 +412,35 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         size_average, reduce, reduction, allowed=("none", "mean", "sum", "batchmean")
     )
     return apply(*kl_div_call(input, target, reduction, log_target))
+
+
+# ----- pairs of inputs and a +1/-1 target (compositions: autograd gives their gradients) ------
+
+
+def _reduced(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def margin_ranking_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
+    """``max(0, -target * (input1 - input2) + margin)``: target 1 wants input1 ranked higher."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    return _reduced(_functions.clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def cosine_embedding_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
+    """``1 - cos(input1, input2)`` where target is 1, ``max(0, cos - margin)`` where it is -1
+    (cosine along the last dim, with PyTorch's 1e-12 guard on each squared magnitude)."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    dim = input1.ndim - 1
+    products = (input1 * input2).sum(dim)
+    magnitudes = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = products / magnitudes.sqrt()
+    positive = _functions.where(target == 1, 1 - cos, 0.0)
+    negative = _functions.where(target == -1, _functions.clamp_min(cos - margin, 0), 0.0)
+    return _reduced(positive + negative, reduction)

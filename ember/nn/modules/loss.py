@@ -31,6 +31,8 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "KLDivLoss",
+    "MarginRankingLoss",
+    "CosineEmbeddingLoss",
     "MSECriterion",
     "AbsCriterion",
     "ClassNLLCriterion",
@@ -261,3 +263,25 @@ AbsCriterion = L1Loss
 ClassNLLCriterion = NLLLoss
 CrossEntropyCriterion = CrossEntropyLoss
 BCECriterion = BCELoss
+
+
+class _PairLoss(Module):
+    """A loss of two inputs and a +1/-1 target (no criterion protocol: autograd runs it)."""
+
+    function = None
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        self.margin = margin
+        self.reduction = FL.reduction_of(size_average, reduce, reduction)
+
+    def forward(self, input1, input2, target):
+        return type(self).function(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairLoss):
+    function = staticmethod(FL.margin_ranking_loss)
+
+
+class CosineEmbeddingLoss(_PairLoss):
+    function = staticmethod(FL.cosine_embedding_loss)
