@@ -334,3 +334,34 @@ def test_bad_arguments_raise_in_both(fn):
         if lib is torch:
             kind = type(error.value)
     assert type(error.value) is kind
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_no_grad_on_a_generator_covers_its_body_only(lib):
+    @lib.no_grad()
+    def steps(n):
+        for _ in range(n):
+            yield (lib.ones(1, requires_grad=True) * 2).requires_grad
+        return "done"
+
+    run = steps(2)
+    assert next(run) is False and lib.is_grad_enabled()  # the caller's mode between yields
+    assert run.send(None) is False
+    with pytest.raises(StopIteration) as stop:
+        next(run)
+    assert stop.value.value == "done"
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_always_called_forward_hook_runs_when_forward_raises(lib):
+    class Failing(lib.nn.Module):
+        def forward(self, x):
+            raise ValueError("no")
+
+    seen = []
+    module = Failing()
+    module.register_forward_hook(lambda m, args, out: seen.append(out), always_call=True)
+    module.register_forward_hook(lambda m, args, out: seen.append("plain"))
+    with pytest.raises(ValueError, match="no"):
+        module(lib.ones(1))
+    assert seen == [None]

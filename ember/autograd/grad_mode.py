@@ -2,6 +2,7 @@
 ``inference_mode``, and the anomaly-detection switch. One shared flag object, read once per op."""
 
 import functools
+import inspect
 
 __all__ = [
     "no_grad",
@@ -57,12 +58,43 @@ class _GradMode:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.__class__():
                 return func(*args, **kwargs)
 
         return wrapper
+
+    def _wrap_generator(self, func):
+        """A generator function's body runs in the mode each time it resumes (as in PyTorch),
+        and the caller's mode is back in place between yields."""
+        mode = self.__class__
+
+        @functools.wraps(func)
+        def generator(*args, **kwargs):
+            inner = func(*args, **kwargs)
+            try:
+                with mode():
+                    value = next(inner)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        inner.close()
+                        raise
+                    except BaseException as error:
+                        with mode():
+                            value = inner.throw(error)
+                    else:
+                        with mode():
+                            value = inner.send(sent)
+            except StopIteration as done:
+                return done.value
+
+        return generator
 
 
 class no_grad(_GradMode):

@@ -27,6 +27,7 @@ The two sides are one system:
 
 import collections
 import itertools
+import warnings
 
 import numpy
 
@@ -202,7 +203,11 @@ class Module:
         if (self._backward_hooks or self._backward_pre_hooks) and STATE.enabled:
             backward_hooks = BackwardHooks(self, args)
             args = backward_hooks.wrap_inputs(args)
-        output = record_module_call(self, self.forward, *args, **kwargs)
+        try:
+            output = record_module_call(self, self.forward, *args, **kwargs)
+        except Exception:
+            self._run_always_called_hooks(args, kwargs)
+            raise
         for hook, with_kwargs in self._forward_hooks:
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
@@ -210,6 +215,22 @@ class Module:
         if backward_hooks is not None:
             output = backward_hooks.wrap_outputs(output)
         return output
+
+    def _run_always_called_hooks(self, args, kwargs):
+        """Forward raised: the hooks registered with ``always_call=True`` still run (with output
+        None), and an error of theirs is only a warning, as in PyTorch."""
+        always = self.__dict__.get("_always_called", ())
+        for hook, with_kwargs in self._forward_hooks:
+            if hook not in always:
+                continue
+            try:
+                hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            except Exception as error:
+                warnings.warn(
+                    "forward hook with ``always_call=True`` raised an exception that was "
+                    f"silenced as another error was raised in forward: {error}",
+                    stacklevel=3,
+                )
 
     # ----- PyTorch: registering parameters, buffers, submodules ---------------------------------
 
@@ -642,8 +663,12 @@ class Module:
         return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        """``hook(module, args, output)`` after forward; a returned value replaces ``output``."""
-        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+        """``hook(module, args, output)`` after forward; a returned value replaces ``output``.
+        With ``always_call`` it runs even when forward raises."""
+        handle = self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+        if always_call:
+            self.__dict__.setdefault("_always_called", []).append(hook)
+        return handle
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` when the gradient of the output is known; a returned
