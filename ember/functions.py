@@ -440,7 +440,13 @@ def _scalar_numpy_dtype(scalar, other):
 
 
 def nonzero(input, *, as_tuple=False):
-    found = numpy.nonzero(_array(input))
+    data = _array(input)
+    if numpy.ndim(data) == 0:  # a scalar: as a one-element vector (NumPy refuses 0-d)
+        found = numpy.nonzero(numpy.reshape(data, 1))
+        if as_tuple:
+            return tuple(wrap(i.astype(numpy.int64)) for i in found)
+        return wrap(numpy.zeros((found[0].size, 0), numpy.int64))
+    found = numpy.nonzero(data)
     if as_tuple:
         return tuple(wrap(i) for i in found)
     return wrap(numpy.stack(found, axis=1) if found else numpy.zeros((0, 0), numpy.int64))
@@ -463,7 +469,15 @@ topk_result = _return_type("topk")
 def argsort(input, dim=-1, descending=False, stable=False):
     d = _dim(dim, input.ndim)
     data = input._data
-    order = numpy.argsort(-data if descending else data, axis=d, kind="stable")
+    if not descending:  # NumPy puts NaN last: the largest, as in PyTorch
+        return wrap(numpy.argsort(data, axis=d, kind="stable").astype(numpy.int64))
+    if data.dtype.kind != "f":  # ~x reverses the order of every integer (and bool) exactly
+        return wrap(numpy.argsort(~data, axis=d, kind="stable").astype(numpy.int64))
+    # Largest first, stably; NaN counts as the largest, so it goes first: sort by -x (NaN last),
+    # then move the NaNs to the front with a second stable sort.
+    order = numpy.argsort(-data, axis=d, kind="stable")
+    is_nan = numpy.take_along_axis(numpy.isnan(data), order, d)
+    order = numpy.take_along_axis(order, numpy.argsort(~is_nan, axis=d, kind="stable"), d)
     return wrap(order.astype(numpy.int64))
 
 
@@ -483,6 +497,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def masked_select(input, mask):
     mask = as_tensor_operand(mask)
+    if mask._data.dtype != bool:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
     input, mask = expand(input, numpy.broadcast_shapes(input.shape, mask.shape)), mask
     return getitem(input, mask.expand(input.shape))
 
@@ -2232,8 +2248,8 @@ _METHODS = dict(
     __rand__=_swapped(bitwise_and),
     __ror__=_swapped(bitwise_or),
     __rxor__=_swapped(bitwise_xor),
-    __eq__=eq,
-    __ne__=ne,
+    __eq__=lambda self, other: False if other is None else eq(self, other),
+    __ne__=lambda self, other: True if other is None else ne(self, other),
     __lt__=lt,
     __le__=le,
     __gt__=gt,

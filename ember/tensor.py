@@ -49,6 +49,18 @@ class Size(tuple):
         result = tuple.__getitem__(self, index)
         return Size(result) if isinstance(index, slice) else result
 
+    # Joined or repeated, a Size stays a Size (as in PyTorch).
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
 
 class Tensor:
     """A multi-dimensional array with autograd (see the module docstring).

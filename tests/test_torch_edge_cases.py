@@ -365,3 +365,96 @@ def test_always_called_forward_hook_runs_when_forward_raises(lib):
     with pytest.raises(ValueError, match="no"):
         module(lib.ones(1))
     assert seen == [None]
+
+
+NAN_CASES = {
+    "sort descending with NaN": (
+        lambda lib, x: lib.sort(x, dim=1, descending=True).values,
+        [np.array([[3.0, NAN, 1.0, 3.0], [NAN, INF, 2.0, NAN]])],
+    ),
+    "topk with NaN": (lambda lib, x: lib.topk(x, 2).values, [np.array([3.0, NAN, 1.0])]),
+    "sort descending of extreme ints": (
+        lambda lib, x: lib.sort(x, descending=True).indices,
+        [np.array([3, -(2**63), 5, 3])],
+    ),
+    "nonzero of a scalar": (lambda lib, x: lib.nonzero(x), [np.array(5)]),
+    "nonzero of a scalar, as a tuple": (
+        lambda lib, x: lib.nonzero(x, as_tuple=True),
+        [np.array(0)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAN_CASES))
+def test_ordering_and_scalar_cases_match_torch(name):
+    fn, arrays = NAN_CASES[name]
+    run_both(fn, arrays)
+
+
+def test_comparing_with_none_and_growing_a_size():
+    for lib in (ember, torch):
+        t = lib.tensor([1, 2])
+        assert (t == None) is False and (t != None) is True  # noqa: E711 (the operator itself)
+        size = lib.ones(2, 3).shape
+        assert isinstance(size + (5,), lib.Size) and isinstance((5,) + size, lib.Size)
+        assert list(size * 2) == [2, 3, 2, 3] and isinstance(size * 2, lib.Size)
+        with pytest.raises(RuntimeError, match="expected BoolTensor"):
+            lib.masked_select(lib.tensor([1.0, 2.0]), lib.tensor([1, 0]))
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_custom_function_in_place_keyword_and_materialize_semantics(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 1
+    z = Double.apply(y)
+    assert z is y and type(y.grad_fn).__name__ == "DoubleBackward"
+    (y * 3).sum().backward()
+    assert a.grad.tolist() == [6.0, 6.0]  # through the Function's backward
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        Double.apply(lib.tensor([1.0], requires_grad=True))
+
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale=1.0):
+            ctx.save_for_backward(x)
+            ctx.scale = scale
+            return x * x * scale
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return (grad * 2 * x * ctx.scale).double(), None  # a float64 gradient
+
+    x = lib.tensor([3.0], requires_grad=True)
+    out = Square.apply(x=x, scale=2.0)  # by keyword: still an input
+    assert out.requires_grad
+    out.sum().backward()
+    assert x.grad.tolist() == [12.0] and x.grad.dtype == lib.float32  # cast to x's dtype
+
+    seen = []
+
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append(g2)
+            return g1 * 2
+
+    x = lib.tensor([1.0], requires_grad=True)
+    Two.apply(x)[0].sum().backward()
+    assert seen == [None] and x.grad.tolist() == [2.0]

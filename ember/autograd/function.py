@@ -2,8 +2,11 @@
 ``backward(ctx, *grads)``, and call ``.apply``. The ``ctx`` is the graph node itself, as in PyTorch,
 so ``ctx.save_for_backward``, ``ctx.saved_tensors`` and ``ctx.needs_input_grad`` work the same."""
 
+import inspect
+
 import numpy
 
+from ..dtypes import from_numpy_dtype
 from ..tensor import Tensor, wrap
 from .grad_mode import STATE, no_grad, set_grad_enabled
 from .graph import FREED_MESSAGE, Node, next_sequence
@@ -57,7 +60,10 @@ class FunctionCtx(Node):
         if self.args is None:
             raise RuntimeError(FREED_MESSAGE)
         shapes = self.__dict__["_output_shapes"]
-        grads = grad.expand(shapes) if isinstance(grad, OutputGrads) else [grad]
+        if isinstance(grad, OutputGrads):
+            grads = grad.expand(shapes, self.materialize_grads)
+        else:
+            grads = [grad]
         grads = [g if g is None or isinstance(g, Tensor) else wrap(g) for g in grads]
         with set_grad_enabled(create_graph):
             result = self.function.backward(self, *grads)
@@ -84,6 +90,8 @@ class FunctionCtx(Node):
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
                     f"{list(g.shape)} but expected shape compatible with {list(expected.shape)}"
                 )
+            if g._data.dtype != expected.dtype:  # as PyTorch: the input's dtype
+                g = g.to(from_numpy_dtype(expected.dtype))
             out.append(g if create_graph else g._data)
         return out
 
@@ -107,9 +115,13 @@ class OutputGrads:
             merged[i] = g if merged.get(i) is None else merged[i] + g
         return OutputGrads(merged)
 
-    def expand(self, shapes):
+    def expand(self, shapes, materialize=True):
+        """One gradient per output: zeros for an output nothing used, or None when the Function
+        called ``ctx.set_materialize_grads(False)``."""
         return [
-            self.grads.get(i, wrap(numpy.zeros(shape, dtype)) if dtype is not None else None)
+            self.grads.get(
+                i, wrap(numpy.zeros(shape, dtype)) if dtype is not None and materialize else None
+            )
             for i, (shape, dtype) in enumerate(shapes)
         ]
 
@@ -167,6 +179,8 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if kwargs:  # tensors passed by keyword are inputs too: bind them to their positions
+            args, kwargs = _positional(cls, args, kwargs)
         parents = tuple(
             (a._grad_fn or a) if isinstance(a, Tensor) and a._rg else None for a in args
         )
@@ -183,6 +197,12 @@ class Function(metaclass=_FunctionMeta):
         items = (outputs,) if single else tuple(outputs)
         record = STATE.enabled and any(p is not None for p in parents)
         non_diff = ctx.__dict__.get("_non_differentiable", ())
+        dirty = ctx.__dict__.get("_dirty", ())
+        for t in dirty:  # changed in place by forward: a leaf that requires grad may not be
+            if STATE.enabled and t._rg and t._grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation."
+                )
         ctx.__dict__["_output_shapes"] = [
             (o.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None) for o in items
         ]
@@ -199,10 +219,23 @@ class Function(metaclass=_FunctionMeta):
             else:
                 grad_fn = _node(OutputSelect, (ctx,))
                 grad_fn.__dict__["index"] = i
+            if any(o is d for d in dirty):  # the input changed in place: it is the output
+                o._grad_fn, o._rg = grad_fn, True
+                results.append(o)
+                continue
             t = wrap(o._data, grad_fn)
             t._vc = o._vc
             results.append(t)
         return results[0] if single else tuple(results)
+
+
+def _positional(cls, args, kwargs):
+    """``args`` and ``kwargs`` with every keyword that names a parameter of ``forward`` moved to
+    its position (so a tensor passed by keyword is tracked like any input)."""
+    signature = inspect.signature(cls.forward)
+    ctx_slot = () if cls.setup_context is not None else (None,)
+    bound = signature.bind(*ctx_slot, *args, **kwargs)
+    return tuple(bound.args[len(ctx_slot) :]), dict(bound.kwargs)
 
 
 class _NoShape:
