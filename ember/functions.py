@@ -1238,6 +1238,117 @@ def contiguous(input, memory_format=None):
     return apply(S.clone, input)
 
 
+# ----- composed from differentiable ops (autograd gives their gradients) ------------------------
+
+
+def roll(input, shifts, dims=None):
+    """Elements shifted along ``dims`` (the flattened tensor without dims), wrapping around."""
+    if dims is None:
+        return roll(input.flatten(), shifts, 0).view(input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    out = input
+    for shift, dim in zip(shifts, dims):
+        d = _dim(dim, input.ndim)
+        n = input.shape[d]
+        if n == 0 or shift % n == 0:
+            continue
+        k = shift % n
+        out = cat([_slice_along(out, d, n - k, n), _slice_along(out, d, 0, n - k)], d)
+    return out if out is not input else input.clone()
+
+
+def diag(input, diagonal=0):
+    """A vector's square diagonal matrix, or a matrix's diagonal (offset ``diagonal``)."""
+    if input.ndim == 1:
+        n = input.shape[0] + builtins.abs(diagonal)
+        index = numpy.arange(input.shape[0])
+        out = wrap(numpy.zeros((n, n), input._data.dtype))
+        # Written into zeros (a product with an identity would turn an inf into nan elsewhere).
+        out[wrap(index + builtins.max(-diagonal, 0)), wrap(index + builtins.max(diagonal, 0))] = (
+            input
+        )
+        return out
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    rows, cols = input.shape
+    start_row, start_col = builtins.max(-diagonal, 0), builtins.max(diagonal, 0)
+    count = builtins.max(builtins.min(rows - start_row, cols - start_col), 0)
+    index = numpy.arange(count)
+    return input[wrap(index + start_row), wrap(index + start_col)]
+
+
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diag(input).sum()
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element repeated ``repeats`` times (an int or one count per element) along ``dim``
+    (the flattened tensor without dim)."""
+    if repeats is None:  # repeat_interleave(counts): the indices, each repeated by its count
+        counts = _array(input)
+        return wrap(numpy.repeat(numpy.arange(counts.size), counts))
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = _dim(dim, input.ndim)
+    counts = _array(repeats) if isinstance(repeats, Tensor) else repeats
+    index = numpy.repeat(numpy.arange(input.shape[d]), counts)
+    return index_select(input, d, wrap(index.astype(numpy.int64)))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """Differences of neighbours along ``dim``, ``n`` times over."""
+    d = _dim(dim, input.ndim)
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, input, append) if p is not None]
+        input = cat([as_tensor_operand(p) for p in parts], d)
+    for _ in range(n):
+        size = input.shape[d]
+        after = _slice_along(input, d, 1, size)
+        before = _slice_along(input, d, 0, builtins.max(size - 1, 0))
+        input = after ^ before if input._data.dtype == bool else after - before
+    return input
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), and optionally where each element went and how often each
+    value occurs. Not differentiable (as in PyTorch)."""
+    data = _array(input)
+    if dim is None:
+        values, inverse, counts = numpy.unique(data, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(data.shape)
+    else:
+        values, inverse, counts = numpy.unique(
+            data, return_inverse=True, return_counts=True, axis=_dim(dim, data.ndim)
+        )
+        inverse = inverse.reshape(-1)
+    result = [wrap(values)]
+    if return_inverse:
+        result.append(wrap(inverse.astype(numpy.int64)))
+    if return_counts:
+        result.append(wrap(counts.astype(numpy.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+def _triangle_indices(row, col, offset, upper, dtype):
+    rows, cols = (numpy.triu_indices if upper else numpy.tril_indices)(row, offset, col)
+    return wrap(numpy.stack([rows, cols]).astype(dtypes.as_dtype(dtype or dtypes.int64).numpy))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _triangle_indices(row, col, offset, False, dtype)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _triangle_indices(row, col, offset, True, dtype)
+
+
 def _check_matrix(name, input):
     if input.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
@@ -2166,6 +2277,12 @@ _METHODS = dict(
     contiguous=contiguous,
     tril=tril,
     triu=triu,
+    roll=roll,
+    diag=diag,
+    trace=trace,
+    repeat_interleave=repeat_interleave,
+    diff=diff,
+    unique=unique,
     gather=gather,
     scatter_add=scatter_add,
     index_select=index_select,
