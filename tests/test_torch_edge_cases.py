@@ -491,3 +491,15 @@ def test_unique_and_triangle_indices_match_torch():
     ):
         for ours, theirs in zip(make(ember), make(torch)):
             assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_grad_with_batched_grad_outputs(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (rows,) = lib.autograd.grad(x * x, x, lib.eye(3), is_grads_batched=True)
+    assert rows.tolist() == [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]]
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = (x**3).sum() * lib.ones(2) + x
+    basis = lib.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    (rows,) = lib.autograd.grad(y, x, basis, is_grads_batched=True, create_graph=True)
+    assert rows.tolist() == [[4.0, 12.0], [3.0, 13.0], [7.0, 25.0]] and rows.requires_grad

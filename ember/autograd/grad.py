@@ -20,7 +20,9 @@ def grad(
     is_grads_batched=False,
     materialize_grads=False,
 ):
-    """``sum_k grad_outputs[k] * d outputs[k] / d inputs[i]`` for each input, as a tuple."""
+    """``sum_k grad_outputs[k] * d outputs[k] / d inputs[i]`` for each input, as a tuple.
+    With ``is_grads_batched`` the first dim of every grad_output is a batch: one vector-Jacobian
+    product per entry, stacked (PyTorch vectorizes this; here it is a loop over the batch)."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
     inputs = [inputs] if single_input else list(inputs)
@@ -28,6 +30,8 @@ def grad(
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
+    if is_grads_batched:
+        return _batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
@@ -63,3 +67,25 @@ def grad(
             g = wrap(g.copy() if g.base is not None or not g.flags.writeable else g)
         results.append(g)
     return tuple(results)
+
+
+def _batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    from ..functions import stack  # (ember.functions loads after autograd)
+
+    if any(g is None for g in grad_outputs):
+        raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
+    n = grad_outputs[0].shape[0]
+    rows = []
+    for b in range(n):
+        rows.append(
+            grad(
+                outputs,
+                inputs,
+                [g[b] for g in grad_outputs],
+                retain_graph=True if b < n - 1 else retain_graph,  # the graph serves every entry
+                create_graph=create_graph,
+                allow_unused=allow_unused,
+            )
+        )
+    columns = [[row[i] for row in rows] for i in range(len(inputs))]
+    return tuple(None if any(g is None for g in c) else stack(c) for c in columns)
