@@ -59,6 +59,8 @@ LAYERS = [
         lambda lib: lib.nn.Upsample(size=(3, 7), mode="bilinear", align_corners=True),
         (2, 3, 4, 5),
     ),
+    ("instance-norm-2d", lambda lib: lib.nn.InstanceNorm2d(3), (2, 3, 4, 5)),
+    ("instance-norm-1d-affine", lambda lib: lib.nn.InstanceNorm1d(4, affine=True), (2, 4, 6)),
     ("identity", lambda lib: lib.nn.Identity(), (4, 3)),
     ("flatten", lambda lib: lib.nn.Flatten(), (2, 3, 2)),
     ("flatten-0-1", lambda lib: lib.nn.Flatten(0, 1), (2, 3, 2)),
@@ -352,6 +354,8 @@ def test_hard_activations_at_their_corners_match_torch(name):
         lambda lib: lib.nn.Upsample(size=(3, 4)),
         lambda lib: lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.ones(3, 1)]),
         lambda lib: lib.nn.MarginRankingLoss(margin=0.5),
+        lambda lib: lib.nn.InstanceNorm2d(3),
+        lambda lib: lib.nn.InstanceNorm1d(4, affine=True),
     ],
 )
 def test_layers_print_as_torch(make):

@@ -46,7 +46,7 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from .normalization import batch_norm, group_norm, layer_norm, rms_norm
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .padding import pad
 from .pooling import (
     adaptive_avg_pool1d,
@@ -118,6 +118,7 @@ __all__ += [  # spatial layers, normalization, lookups, attention (the real-mode
     "unfold",
     "batch_norm",
     "group_norm",
+    "instance_norm",
     "layer_norm",
     "rms_norm",
     "pad",

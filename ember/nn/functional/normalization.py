@@ -15,6 +15,7 @@ __all__ = [
     "layer_norm",
     "group_norm",
     "rms_norm",
+    "instance_norm",
     "batch_norm_arguments",
     "layer_norm_arguments",
     "group_norm_arguments",
@@ -169,6 +170,32 @@ def group_norm_arguments(input, num_groups, weight=None, bias=None, eps=1e-05):
     weight = _parameter(weight, "weight", "group_norm", (channels,))
     bias = _parameter(bias, "bias", "group_norm", (channels,))
     return N.group_norm, input, int(num_groups), weight, bias, float(eps)
+
+
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-05,
+):
+    """Normalize each sample's channels one by one over their positions, then a per-channel
+    affine: group norm with one group per channel."""
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise NotImplementedError(
+            "instance_norm: running statistics are not supported by ember (use_input_stats=True "
+            "without running_mean/running_var)"
+        )
+    check_tensor(input, "instance_norm")
+    if input.ndim < 3:
+        raise ValueError(
+            f"instance_norm: expected input (N, C, *positions) of at least 3 dims, got "
+            f"{list(input.shape)}"
+        )
+    return group_norm(input, input.shape[1], weight, bias, eps)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

@@ -13,6 +13,7 @@ Batch norm keeps running statistics as buffers, updated in place by each trainin
 
 from ...creation import ones, tensor, zeros
 from ...tensor import Tensor
+from ..functional import normalization as F
 from ..functional.normalization import (
     batch_norm_arguments,
     group_norm_arguments,
@@ -20,6 +21,7 @@ from ..functional.normalization import (
     rms_norm_arguments,
     updated,
 )
+from ..module import Module
 from ..parameter import Parameter
 from .op_layer import OpLayer
 
@@ -30,6 +32,8 @@ __all__ = [
     "LayerNorm",
     "GroupNorm",
     "RMSNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
     "BatchNormalization",
     "SpatialBatchNormalization",
 ]
@@ -261,3 +265,68 @@ class RMSNorm(OpLayer):
     def updateOutput(self, input):
         op, *args = rms_norm_arguments(input, self.normalized_shape, self.weight, self.eps)
         return self.run(input, op, args, 0, {2: self.weight})
+
+
+class _InstanceNorm(Module):
+    """Normalize each sample's channels one by one over their positions (group norm with a
+    group per channel); an unbatched input (C, *positions) is one sample. Running statistics
+    (``track_running_stats=True``) are not supported."""
+
+    _dims = None
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+        bias=True,
+    ):
+        super().__init__()
+        if track_running_stats:
+            raise NotImplementedError(
+                f"{type(self).__name__}: track_running_stats=True is not supported by ember"
+            )
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self._bias = affine and bias
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+        if self._bias:
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self._bias}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+    def forward(self, input):
+        dims = self._dims
+        if input.ndim not in (dims + 1, dims + 2):
+            raise ValueError(f"expected {dims + 1}D or {dims + 2}D input (got {input.ndim}D input)")
+        unbatched = input.ndim == dims + 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features and self.affine:
+            raise ValueError(
+                f"expected input's size at dim=1 to match num_features ({self.num_features}), "
+                f"but got: {x.shape[1]}."
+            )
+        out = F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _dims = 2
