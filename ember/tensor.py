@@ -284,10 +284,11 @@ class Tensor:
 
         def on_grad(grad):
             as_tensor = isinstance(grad, Tensor)
-            result = hook(grad if as_tensor else wrap(grad))
+            given = grad if as_tensor else wrap(grad)
+            result = hook(given)
             if result is None:
                 return None
-            _check_hook_result(hook, grad if as_tensor else wrap(grad), result)
+            _check_hook_result(hook, given, result)
             return result if as_tensor else result._data
 
         if self._grad_fn is None:
