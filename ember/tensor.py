@@ -648,7 +648,6 @@ def _record(op, out, args, arrays, parents, versions):
     node = _new(op.node_class or node_class(op))
     node.next = parents
     node.args = arrays
-    node.hooks = node.module_calls = None
     node.seq = next_sequence()
     result = _new(Tensor)
     result._data = out

@@ -151,7 +151,6 @@ class OutputSelect(Node):
 def _node(cls, parents):
     node = cls.__new__(cls)
     node.next, node.args, node.out, node.versions = parents, (), None, None
-    node.hooks = node.module_calls = None
     node.seq = next_sequence()
     return node
 

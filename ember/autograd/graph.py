@@ -38,13 +38,13 @@ class Node:
         "args",
         "out",
         "versions",
-        "hooks",
         "seq",
-        "module_calls",
         "__dict__",
         "__weakref__",
     )
     op = None
+    hooks = None  # NodeHooks, set on the instance when a hook is added (rare)
+    module_calls = None  # set on the instance by ember.autograd.module_calls
     is_node = True
     frees = True  # whether release() has saved values to free (not for add, reshape, ...)
     # Set by ember.tensor when it loads: how saved arrays become tensors for create_graph=True,
