@@ -282,6 +282,24 @@ def test_no_grad_enable_grad_set_grad_enabled_inference_mode():
     assert (x * 2).requires_grad and not ember.autograd.is_inference_mode_enabled()
 
 
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_enable_grad_inside_inference_mode_records_nothing(lib):
+    # PyTorch: enable_grad turns grad mode back on inside inference_mode, but nothing records.
+    lib = ember if lib == "ember" else torch
+    x = lib.ones(2, requires_grad=True)
+    with lib.inference_mode():
+        assert lib.is_inference_mode_enabled() and not lib.is_grad_enabled()
+        with lib.enable_grad():
+            assert lib.is_grad_enabled()
+            y = x * 2
+        with lib.set_grad_enabled(True):
+            z = x * 2
+        assert not lib.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None and not z.requires_grad
+    assert lib.is_grad_enabled() and not lib.is_inference_mode_enabled()
+    assert (x * 2).requires_grad
+
+
 def test_grad_modes_as_decorators():
     x = ember.ones(2, requires_grad=True)
 

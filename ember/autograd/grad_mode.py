@@ -15,10 +15,13 @@ __all__ = [
 
 
 class _State:
-    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+    # enabled: whether ops record (read once per op); grad_mode: what is_grad_enabled() says.
+    # They differ only inside inference_mode, where enable_grad turns grad mode back on but
+    # nothing records (as in PyTorch).
+    __slots__ = ("enabled", "grad_mode", "inference", "anomaly", "anomaly_check_nan")
 
     def __init__(self):
-        self.enabled = True
+        self.enabled = self.grad_mode = True
         self.inference = False
         self.anomaly = False
         self.anomaly_check_nan = True
@@ -28,7 +31,12 @@ STATE = _State()
 
 
 def is_grad_enabled():
-    return STATE.enabled
+    return STATE.grad_mode
+
+
+def _set_grad_mode(mode):
+    STATE.grad_mode = mode
+    STATE.enabled = mode and not STATE.inference
 
 
 def is_inference_mode_enabled():
@@ -50,11 +58,11 @@ class _GradMode:
         return self
 
     def __enter__(self):
-        self._saved.append(STATE.enabled)
-        STATE.enabled = self.mode
+        self._saved.append(STATE.grad_mode)
+        _set_grad_mode(self.mode)
 
     def __exit__(self, *exc):
-        STATE.enabled = self._saved.pop()
+        _set_grad_mode(self._saved.pop())
         return False
 
     def __call__(self, func):
@@ -114,19 +122,19 @@ class set_grad_enabled:
     As a decorator (``@set_grad_enabled(False)``) it sets the mode for each call instead."""
 
     def __init__(self, mode):
-        self.prev = STATE.enabled
+        self.prev = STATE.grad_mode
         self.mode = bool(mode)
-        STATE.enabled = self.mode
+        _set_grad_mode(self.mode)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        STATE.enabled = self.prev
+        _set_grad_mode(self.prev)
         return False
 
     def __call__(self, func):
-        STATE.enabled = self.prev  # making the decorator changed the mode; only calls should
+        _set_grad_mode(self.prev)  # making the decorator changed the mode; only calls should
         mode = self.mode
 
         @functools.wraps(func)
@@ -138,7 +146,8 @@ class set_grad_enabled:
 
 
 class inference_mode(_GradMode):
-    """Like ``no_grad`` (ember keeps no extra bookkeeping that inference mode could skip)."""
+    """Like ``no_grad``, and stronger: inside it nothing records, even under ``enable_grad``
+    (ember keeps no extra bookkeeping that inference mode could skip)."""
 
     def __new__(cls, mode=True):
         self = super().__new__(cls)
