@@ -929,3 +929,34 @@ def test_grad_fn_names_match_torch(name):
         b = lib.tensor([[0.5, 1.5], [2.5, 3.5], [4.5, 5.5]], requires_grad=True)
         names[lib] = type(NAMED[name](lib, a, b).grad_fn).__name__
     assert names[ember] == names[torch]
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_once_differentiable_backward_raises_when_differentiated_again(lib):
+    lib = ember if lib == "ember" else torch
+    once_differentiable = lib.autograd.function.once_differentiable
+
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            assert not lib.is_grad_enabled()  # it runs without recording
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = lib.tensor([3.0], requires_grad=True)
+    (plain,) = lib.autograd.grad(Square.apply(x), x, create_graph=True)
+    assert plain.tolist() == [6.0] and not plain.requires_grad  # nothing to differentiate
+    upstream = lib.ones(1, requires_grad=True)
+    (marked,) = lib.autograd.grad(Square.apply(x), x, grad_outputs=upstream, create_graph=True)
+    assert marked.requires_grad and type(marked.grad_fn).__name__ == "Error"
+    (total,) = lib.autograd.grad((Square.apply(x) * x).sum(), x, create_graph=True)
+    assert total.tolist() == [27.0]
+    for result in (marked, total):
+        with pytest.raises(RuntimeError, match="differentiate twice a function that was marked"):
+            result.sum().backward()

@@ -2,6 +2,7 @@
 ``backward(ctx, *grads)``, and call ``.apply``. The ``ctx`` is the graph node itself, as in PyTorch,
 so ``ctx.save_for_backward``, ``ctx.saved_tensors`` and ``ctx.needs_input_grad`` work the same."""
 
+import functools
 import inspect
 
 import numpy
@@ -241,9 +242,41 @@ class _NoShape:
     shape = None
 
 
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
 def once_differentiable(backward):
-    """Marks a backward that is not itself differentiable (accepted for PyTorch compatibility)."""
-    return backward
+    """Marks a backward that is not itself differentiable. It runs without recording; under
+    ``create_graph=True``, when some incoming gradient requires grad, its results hang from an
+    ``Error`` node that raises if anything differentiates through them (as in PyTorch)."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            result = backward(ctx, *grads)
+        needing = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        if not STATE.enabled or not needing:
+            return result
+        parents = tuple(g._grad_fn or g for g in needing)
+        if not isinstance(result, tuple):
+            return _raising(result, parents)
+        return tuple(_raising(r, parents) for r in result)
+
+    return wrapper
+
+
+class Error(Node):
+    """The grad_fn of a gradient computed by a ``once_differentiable`` backward."""
+
+    __slots__ = ()
+    frees = False
+
+    def apply(self, grad, create_graph=False):
+        raise RuntimeError(_TWICE)
+
+
+def _raising(result, parents):
+    return wrap(result._data, _node(Error, parents)) if isinstance(result, Tensor) else result
 
 
 class _VariableMeta(type):
