@@ -7,6 +7,12 @@ PyTorch's API and autograd, and Torch7's layer protocol on the same modules, on 
 __version__ = "0.1.0"
 
 import importlib
+import warnings
+
+# NumPy warns about IEEE results (log(0) = -inf, 0/0 = nan) that PyTorch returns silently. Only
+# warnings raised from ember's own code are silenced: a user's NumPy calls still warn as before,
+# and ember.autograd.detect_anomaly() is the tool for hunting NaNs.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
 
 from . import autograd  # first: it loads the graph, the engine and the Tensor in order
 from . import dtypes

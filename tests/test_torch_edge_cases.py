@@ -4,6 +4,9 @@ crossed bounds, overwritten graph values. Each case runs in both libraries (``ru
 dtypes, shapes, requires_grad, gradients)."""
 
 import math
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -503,3 +506,24 @@ def test_grad_with_batched_grad_outputs(lib):
     basis = lib.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     (rows,) = lib.autograd.grad(y, x, basis, is_grads_batched=True, create_graph=True)
     assert rows.tolist() == [[4.0, 12.0], [3.0, 13.0], [7.0, 25.0]] and rows.requires_grad
+
+
+def test_ieee_results_do_not_warn_as_in_torch():
+    # log(0), 0/0, sqrt(-1) and their gradients: PyTorch returns inf/nan silently; NumPy warns.
+    # In a fresh interpreter: pytest's own warning capture resets filters set at import time.
+    script = textwrap.dedent(
+        """
+        import numpy, ember
+        x = ember.tensor([0.0, -1.0, 1.0], requires_grad=True)
+        y = x.log() + x.sqrt() + x / x.detach() * 0 / 0
+        y.sum().backward()
+        assert numpy.isnan(x.grad.numpy()).any()
+        numpy.log(numpy.zeros(1))  # the user's own NumPy calls still warn
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", script], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warned) == 1 and warned[0].startswith("<string>"), done.stderr
