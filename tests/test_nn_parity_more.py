@@ -1,0 +1,242 @@
+"""More torch.nn layers, each against PyTorch from the same arrays (forward, gradients of every
+input and parameter, repr, errors) and through the conformance harness (protocol == autograd ==
+finite differences): PReLU, PixelShuffle/PixelUnshuffle, Bilinear, AdaptiveMaxPool1d/2d,
+EmbeddingBag, InstanceNorm's running statistics and pad_sequence."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import assert_close, assert_same_tensor, run_both
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ember
+from ember import nn
+from ember.nn import functional as F
+from ember.testing import check_module
+
+FAST = settings(max_examples=15, deadline=None)
+TOL = (1e-10, 1e-12)  # float64
+
+
+def twins(make):
+    """The layer in ember and in torch (float64), with torch's parameters and buffers in ember."""
+    t = make(torch).double()
+    e = make(ember).double()
+    e.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()}
+    )
+    return e, t
+
+
+def compare_module(make, *arrays, seed=0):
+    """Forward and backward of ``make(lib)(*inputs)`` in both libraries: output, the gradient of
+    every float input and every parameter, by autograd; returns the ember module and outputs."""
+    e, t = twins(make)
+    results = {}
+    for lib, module in ((ember, e), (torch, t)):
+        inputs = [lib.from_numpy(a.copy()) for a in arrays]
+        for x in inputs:
+            if x.is_floating_point():
+                x.requires_grad_()
+        out = module(*inputs)
+        first = out[0] if isinstance(out, tuple) else out
+        upstream = np.random.default_rng(seed).standard_normal(tuple(first.shape))
+        first.backward(lib.from_numpy(upstream))
+        results[lib] = (out, inputs, dict(module.named_parameters()))
+    (oe, ie, pe), (ot, it, pt) = results[ember], results[torch]
+    for a, b in zip(oe if isinstance(oe, tuple) else [oe], ot if isinstance(ot, tuple) else [ot]):
+        assert_same_tensor(a, b, *TOL, what="output")
+    for i, (a, b) in enumerate(zip(ie, it)):
+        if b.requires_grad:
+            assert_same_tensor(a.grad, b.grad, *TOL, what=f"grad of input {i}")
+    assert list(pe) == list(pt)
+    for name in pt:
+        assert_same_tensor(pe[name].grad, pt[name].grad, *TOL, what=f"grad of {name}")
+    return e, oe
+
+
+def same_error(call, exception=RuntimeError):
+    """``call(lib)`` raises the same error type with the same message in both libraries."""
+    messages = []
+    for lib in (ember, torch):
+        with pytest.raises(exception) as info:
+            call(lib)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.PReLU(),
+        lambda lib: lib.nn.PReLU(3, init=0.1),
+        lambda lib: lib.nn.PixelShuffle(2),
+        lambda lib: lib.nn.PixelUnshuffle(3),
+        lambda lib: lib.nn.Bilinear(3, 4, 5),
+        lambda lib: lib.nn.Bilinear(3, 4, 5, bias=False),
+    ],
+)
+def test_layers_print_as_torch(make):
+    assert repr(make(ember)) == repr(make(torch)).replace("torch.", "ember.")
+
+
+# ----- PReLU -----------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=0, max_size=4),
+    per_channel=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_prelu_matches_torch(shape, per_channel, seed):
+    rng = np.random.default_rng(seed)
+    channels = shape[1] if per_channel and len(shape) >= 2 else 1
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal(channels if shape else 1)
+    out = run_both(lambda lib, x, w: lib.nn.functional.prelu(x, w), [x, w], second_order=True)
+    assert out[0].grad_fn.name() == "PreluKernelBackward0"
+
+
+def test_prelu_module():
+    assert nn.PReLU(4, 0.3).weight.tolist() == pytest.approx([0.3] * 4)
+    assert [n for n, _ in nn.PReLU().named_parameters()] == ["weight"]
+    x = np.random.default_rng(0).standard_normal((3, 4, 5))
+    compare_module(lambda lib: lib.nn.PReLU(4, init=-0.2), x)
+    compare_module(lambda lib: lib.nn.PReLU(), x)
+    ember.manual_seed(0)
+    check_module(nn.PReLU(4, 0.4), ember.randn(3, 4, 5))
+    check_module(nn.PReLU(), ember.randn(3, 4))
+
+
+def test_prelu_errors():
+    same_error(lambda lib: lib.nn.functional.prelu(lib.randn(2, 3, 4), lib.randn(2)))
+    same_error(lambda lib: lib.nn.functional.prelu(lib.randn(2, 3, 4), lib.randn(1, 3)))
+    same_error(lambda lib: lib.nn.functional.prelu(lib.randn(3), lib.randn(3)))
+    same_error(lambda lib: lib.nn.functional.prelu(lib.tensor(3.0), lib.randn(2)))
+
+
+# ----- PixelShuffle / PixelUnshuffle ------------------------------------------------------------
+
+
+@FAST
+@given(
+    lead=st.lists(st.integers(1, 3), max_size=2),
+    c=st.integers(1, 3),
+    h=st.integers(1, 3),
+    w=st.integers(1, 3),
+    r=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_pixel_shuffle_and_unshuffle_match_torch(lead, c, h, w, r, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((*lead, c * r * r, h, w))
+    out = run_both(lambda lib, x: lib.nn.functional.pixel_shuffle(x, r), [x], second_order=True)
+    assert out[0].grad_fn.name() == "PixelShuffleBackward0"
+    y = rng.standard_normal((*lead, c, h * r, w * r))
+    out = run_both(lambda lib, y: lib.nn.functional.pixel_unshuffle(y, r), [y], second_order=True)
+    assert out[0].grad_fn.name() == "PixelUnshuffleBackward0"
+    round_trip = F.pixel_unshuffle(F.pixel_shuffle(ember.from_numpy(x), r), r)
+    np.testing.assert_array_equal(round_trip.numpy(), x)
+
+
+def test_pixel_shuffle_modules():
+    x = np.random.default_rng(0).standard_normal((2, 8, 3, 2))
+    compare_module(lambda lib: lib.nn.PixelShuffle(2), x)
+    compare_module(lambda lib: lib.nn.PixelUnshuffle(2), x.reshape(2, 2, 6, 4))
+    ember.manual_seed(0)
+    check_module(nn.PixelShuffle(2), ember.randn(2, 8, 3, 2))
+    check_module(nn.PixelUnshuffle(3), ember.randn(2, 1, 3, 6))
+
+
+def test_pixel_shuffle_errors():
+    same_error(lambda lib: lib.nn.functional.pixel_shuffle(lib.randn(4, 4), 2))
+    same_error(lambda lib: lib.nn.functional.pixel_shuffle(lib.randn(5, 4, 4), 2))
+    same_error(lambda lib: lib.nn.functional.pixel_shuffle(lib.randn(4, 4, 4), 0))
+    same_error(lambda lib: lib.nn.functional.pixel_unshuffle(lib.randn(4, 4), 2))
+    same_error(lambda lib: lib.nn.functional.pixel_unshuffle(lib.randn(4, 5, 4), 2))
+    same_error(lambda lib: lib.nn.functional.pixel_unshuffle(lib.randn(4, 4, 5), 2))
+    same_error(lambda lib: lib.nn.functional.pixel_unshuffle(lib.randn(4, 4, 4), -1))
+
+
+# ----- Bilinear ---------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    lead=st.lists(st.integers(1, 3), max_size=2),
+    n1=st.integers(1, 4),
+    n2=st.integers(1, 4),
+    n_out=st.integers(1, 3),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_bilinear_matches_torch(lead, n1, n2, n_out, bias, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [
+        rng.standard_normal((*lead, n1)),
+        rng.standard_normal((*lead, n2)),
+        rng.standard_normal((n_out, n1, n2)),
+    ]
+    if bias:
+        arrays.append(rng.standard_normal(n_out))
+    out = run_both(lambda lib, *t: lib.nn.functional.bilinear(*t), arrays, second_order=True)
+    assert out[0].grad_fn.name() == ("AddBackward0" if bias else "ViewBackward0")
+
+
+def test_bilinear_module_and_initialisation():
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.standard_normal((4, 3)), rng.standard_normal((4, 5))
+    compare_module(lambda lib: lib.nn.Bilinear(3, 5, 2), x1, x2)
+    compare_module(lambda lib: lib.nn.Bilinear(3, 5, 2, bias=False), x1, x2)
+    ember.manual_seed(0)
+    layer = nn.Bilinear(40, 7, 30)
+    bound = 1 / np.sqrt(40)  # in1_features sets both bounds
+    for p, shape in ((layer.weight, (30, 40, 7)), (layer.bias, (30,))):
+        values = p.detach().numpy()
+        assert values.shape == shape and values.dtype == np.float32
+        assert np.abs(values).max() <= bound and np.abs(values).max() > 0.9 * bound
+
+
+def test_bilinear_protocol_is_autograd_and_finite_differences():
+    # Two inputs: the protocol takes them as a pair (a Torch7 table) and returns a pair.
+    ember.manual_seed(0)
+    layer = nn.Bilinear(3, 2, 4).double()
+    x1 = ember.randn(5, 3, dtype=ember.float64)
+    x2 = ember.randn(5, 2, dtype=ember.float64)
+    g = ember.randn(5, 4, dtype=ember.float64)
+    pair = (x1, x2)
+    layer.zeroGradParameters()
+    out = layer.forward(pair)
+    assert layer.output is out
+    grad_input = layer.backward(pair, g, 0.5)
+    assert grad_input is layer.gradInput and len(grad_input) == 2
+    protocol = [*grad_input, layer.weight.grad * 2, layer.bias.grad * 2]  # undo the scale
+    layer.zero_grad()
+    a1, a2 = x1.clone().requires_grad_(), x2.clone().requires_grad_()
+    layer(a1, a2).backward(g)
+    autograd = [a1.grad, a2.grad, layer.weight.grad, layer.bias.grad]
+    for ours, theirs in zip(protocol, autograd):
+        assert_close(ours, theirs, 1e-12, 1e-12)
+    assert ember.autograd.gradcheck(
+        lambda a, b, w, bias: F.bilinear(a, b, w, bias),
+        (a1, a2, layer.weight, layer.bias),
+    )
+
+
+def test_bilinear_errors():
+    def call(s1, s2, sw, sb=None, dtypes=("float32",) * 3):
+        def run(lib):
+            t = [lib.randn(*s) for s in (s1, s2, sw)]
+            t = [x.to(getattr(lib, d)) for x, d in zip(t, dtypes)]
+            return lib.nn.functional.bilinear(*t, None if sb is None else lib.randn(*sb))
+
+        return run
+
+    same_error(call((2, 3), (3, 4), (5, 3, 4)))
+    same_error(call((2, 3), (2, 5), (5, 3, 4)))
+    same_error(call((2, 4), (2, 4), (5, 3, 4)))
+    same_error(call((2, 3), (2, 4), (5, 3, 4), (4,)))
+    same_error(call((2, 3), (4,), (5, 3, 4)))
+    same_error(call((2, 3), (2, 4), (5, 3, 4), dtypes=("float32", "float64", "float32")))
