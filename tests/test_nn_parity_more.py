@@ -240,3 +240,79 @@ def test_bilinear_errors():
     same_error(call((2, 3), (2, 4), (5, 3, 4), (4,)))
     same_error(call((2, 3), (4,), (5, 3, 4)))
     same_error(call((2, 3), (2, 4), (5, 3, 4), dtypes=("float32", "float64", "float32")))
+
+
+# ----- AdaptiveMaxPool1d/2d ---------------------------------------------------------------------
+
+
+@FAST
+@given(
+    batch=st.booleans(),
+    size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    out=st.tuples(st.integers(1, 8), st.integers(1, 8)),
+    keep=st.sampled_from([None, 0, 1]),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_adaptive_max_pool2d_matches_torch(batch, size, out, keep, ties, seed):
+    rng = np.random.default_rng(seed)
+    shape = ((2,) if batch else ()) + (3, *size)
+    # rounded values make ties, where the first maximum must win as in PyTorch
+    x = rng.integers(-2, 3, shape).astype(float) if ties else rng.standard_normal(shape)
+    size_arg = tuple(None if i == keep else o for i, o in enumerate(out))
+    e = run_both(
+        lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, size_arg, return_indices=True),
+        [x],
+    )
+    if batch:  # unbatched, ember adds a batch dim and squeezes it (SqueezeBackward1)
+        assert e[0].grad_fn.name() == "AdaptiveMaxPool2DBackward0"
+
+
+@FAST
+@given(
+    batch=st.booleans(),
+    length=st.integers(1, 9),
+    out=st.integers(1, 10),
+    seed=st.integers(0, 2**16),
+)
+def test_adaptive_max_pool1d_matches_torch(batch, length, out, seed):
+    x = np.random.default_rng(seed).standard_normal(((2,) if batch else ()) + (3, length))
+    e = run_both(
+        lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x, out, return_indices=True), [x]
+    )
+    assert e[0].grad_fn.name() == "SqueezeBackward1"  # pooled as 2-D, as PyTorch does
+    run_both(lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x, (out,)), [x])
+
+
+def test_adaptive_max_pool_nan_and_infinity_win_as_in_torch():
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 6))
+    x[0, 0, 1, 1] = x[0, 0, 1, 2] = np.nan
+    x[0, 1, :3, :3] = -np.inf
+    run_both(lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, 2, return_indices=True), [x])
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda lib: lib.nn.AdaptiveMaxPool2d((2, 3)), (2, 3, 5, 7)),
+        (lambda lib: lib.nn.AdaptiveMaxPool2d((None, 2), return_indices=True), (3, 4, 5)),
+        (lambda lib: lib.nn.AdaptiveMaxPool1d(3), (2, 3, 7)),
+        (lambda lib: lib.nn.AdaptiveMaxPool1d(4, True), (3, 5)),
+    ],
+)
+def test_adaptive_max_pool_modules(make, shape):
+    assert repr(make(ember)) == repr(make(torch))
+    compare_module(make, np.random.default_rng(0).standard_normal(shape))
+    module = make(ember)
+    module.return_indices = False  # the harness checks one output
+    ember.manual_seed(0)
+    check_module(module, ember.randn(*shape))
+
+
+def test_adaptive_max_pool_errors():
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool2d(lib.randn(4), 2))
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool2d(lib.randn(2, 3, 0, 4), 2))
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(4), 2))
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 4, 5), 2))
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 0), 2))
+    same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 4), (2, 2)))

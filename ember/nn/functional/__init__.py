@@ -53,6 +53,8 @@ from .pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     max_pool1d,
@@ -143,4 +145,6 @@ __all__ += [  # more PyTorch functions
     "bilinear",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
 ]

@@ -81,6 +81,8 @@ from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
     MaxPool1d,
@@ -211,4 +213,6 @@ __all__ += [  # more PyTorch layers
     "Bilinear",
     "PixelShuffle",
     "PixelUnshuffle",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
 ]
