@@ -316,3 +316,46 @@ def test_adaptive_max_pool_errors():
     same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 4, 5), 2))
     same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 0), 2))
     same_error(lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.randn(2, 3, 4), (2, 2)))
+
+
+# ----- pad_sequence -----------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    lengths=st.lists(st.integers(0, 4), min_size=1, max_size=4),
+    trailing=st.lists(st.integers(1, 3), max_size=2),
+    batch_first=st.booleans(),
+    side=st.sampled_from(["left", "right"]),
+    value=st.sampled_from([0.0, -1.5]),
+    seed=st.integers(0, 2**16),
+)
+def test_pad_sequence_matches_torch(lengths, trailing, batch_first, side, value, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, *trailing)) for n in lengths]
+
+    def fn(lib, *seqs):
+        return lib.nn.utils.rnn.pad_sequence(list(seqs), batch_first, value, side)
+
+    run_both(fn, arrays)
+
+
+def test_pad_sequence_of_indices_and_of_a_tensor():
+    for lib_input in (
+        lambda lib: [lib.arange(3), lib.arange(1)],
+        lambda lib: lib.arange(6).reshape(2, 3),  # a tensor is a sequence of its rows
+    ):
+        e, t = (
+            lib.nn.utils.rnn.pad_sequence(lib_input(lib), True, padding_value=-1)
+            for lib in (ember, torch)
+        )
+        assert_same_tensor(e, t)
+
+
+def test_pad_sequence_errors():
+    def pad(*shapes, **kwargs):
+        return lambda lib: lib.nn.utils.rnn.pad_sequence([lib.ones(s) for s in shapes], **kwargs)
+
+    same_error(pad((3, 2), (5, 2), padding_side="middle"))
+    same_error(pad((3, 2), (5, 3)))
+    same_error(lambda lib: lib.nn.utils.rnn.pad_sequence([]))
