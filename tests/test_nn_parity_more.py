@@ -32,7 +32,11 @@ def twins(make):
 def compare_module(make, *arrays, seed=0):
     """Forward and backward of ``make(lib)(*inputs)`` in both libraries: output, the gradient of
     every float input and every parameter, by autograd; returns the ember module and outputs."""
-    e, t = twins(make)
+    return compare_twins(*twins(make), *arrays, seed=seed)
+
+
+def compare_twins(e, t, *arrays, seed=0):
+    """:func:`compare_module` on an ember module and its torch twin, as they are."""
     results = {}
     for lib, module in ((ember, e), (torch, t)):
         inputs = [lib.from_numpy(a.copy()) for a in arrays]
@@ -359,3 +363,67 @@ def test_pad_sequence_errors():
     same_error(pad((3, 2), (5, 2), padding_side="middle"))
     same_error(pad((3, 2), (5, 3)))
     same_error(lambda lib: lib.nn.utils.rnn.pad_sequence([]))
+
+
+# ----- InstanceNorm running statistics ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda lib: lib.nn.InstanceNorm1d(3, track_running_stats=True), (4, 3, 5)),
+        (lambda lib: lib.nn.InstanceNorm1d(3, momentum=0.3, track_running_stats=True), (3, 5)),
+        (
+            lambda lib: lib.nn.InstanceNorm2d(2, affine=True, track_running_stats=True),
+            (2, 2, 3, 4),
+        ),
+        (
+            lambda lib: lib.nn.InstanceNorm2d(2, momentum=None, track_running_stats=True),
+            (2, 2, 3, 3),
+        ),
+    ],
+)
+def test_instance_norm_running_stats_match_torch_in_train_and_eval(make, shape):
+    assert repr(make(ember)) == repr(make(torch))
+    rng = np.random.default_rng(0)
+    e, t = twins(make)
+    for step in range(3):  # training updates the running statistics
+        compare_module(
+            lambda lib, m={ember: e, torch: t}: m[lib], rng.standard_normal(shape) + step
+        )
+    assert list(e.state_dict()) == list(t.state_dict())
+    for (name, a), b in zip(e.state_dict().items(), t.state_dict().values()):
+        assert_same_tensor(a, b, *TOL, what=name)
+    e.eval(), t.eval()  # eval normalizes by them
+    compare_twins(e, t, rng.standard_normal(shape))
+    ember.manual_seed(0)
+    for training in (True, False):
+        check_module(make(ember).train(training), ember.randn(*shape) * 2 + 1)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_instance_norm_function_with_running_stats(use_input_stats):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((3, 2, 4)), rng.standard_normal(2), rng.standard_normal(2)
+    stats = {}
+
+    def fn(lib, x, w, b):
+        mean, var = lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64) * 1.5
+        out = lib.nn.functional.instance_norm(x, mean, var, w, b, use_input_stats, 0.2, 1e-3)
+        stats[lib] = (mean, var)
+        return out
+
+    run_both(fn, [x, w, b])
+    for a, c in zip(stats[ember], stats[torch]):
+        assert_same_tensor(a, c, *TOL)
+
+
+def test_instance_norm_errors():
+    same_error(
+        lambda lib: lib.nn.functional.instance_norm(lib.randn(2, 3, 4), lib.zeros(4), lib.ones(4))
+    )
+    same_error(
+        lambda lib: lib.nn.functional.instance_norm(lib.randn(2, 3, 4), use_input_stats=False)
+    )
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+        nn.InstanceNorm1d(3, track_running_stats=True)(ember.randn(2, 3, 1))
