@@ -427,3 +427,80 @@ def test_instance_norm_errors():
     )
     with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
         nn.InstanceNorm1d(3, track_running_stats=True)(ember.randn(2, 3, 1))
+
+
+# ----- EmbeddingBag -----------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    mode=st.sampled_from(["sum", "mean", "max"]),
+    layout=st.sampled_from(["2d", "offsets", "last-offset"]),
+    weighted=st.booleans(),
+    padding=st.sampled_from([None, 1, -2]),
+    seed=st.integers(0, 2**16),
+)
+def test_embedding_bag_matches_torch(mode, layout, weighted, padding, seed):
+    rng = np.random.default_rng(seed)
+    weight = rng.standard_normal((6, 3))
+    if layout == "2d":
+        indices, offsets = rng.integers(0, 6, (4, 3)), None
+    else:
+        indices = rng.integers(0, 6, 7)
+        offsets = np.sort(np.concatenate([[0], rng.integers(0, 8, 3)]))  # empty bags too
+    arrays = [weight, indices, offsets]
+    weighted = weighted and mode == "sum"
+    if weighted:
+        arrays.append(rng.standard_normal(indices.shape))
+
+    def fn(lib, weight, indices, offsets, *psw):
+        return lib.nn.functional.embedding_bag(
+            indices,
+            weight,
+            offsets,
+            mode=mode,
+            per_sample_weights=psw[0] if psw else None,
+            include_last_offset=layout == "last-offset",
+            padding_idx=padding,
+        )
+
+    out = run_both(fn, arrays)
+    assert out[0].grad_fn.name() == "EmbeddingBagBackward0"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.EmbeddingBag(7, 3),
+        lambda lib: lib.nn.EmbeddingBag(7, 3, mode="sum", padding_idx=2),
+        lambda lib: lib.nn.EmbeddingBag(7, 3, mode="max", norm_type=1.0),
+    ],
+)
+def test_embedding_bag_module(make):
+    assert repr(make(ember)) == repr(make(torch))
+    indices = np.array([[0, 2, 5], [6, 6, 1], [2, 2, 2]])
+    compare_module(make, indices)
+    e, _ = compare_module(make, indices.reshape(-1), np.array([0, 4, 4]))
+    ember.manual_seed(0)
+    module = make(ember)
+    assert module.weight.shape == (7, 3)
+    if module.padding_idx is not None:
+        assert not module.weight[module.padding_idx].detach().numpy().any()
+    check_module(module, ember.tensor(indices))
+
+
+def test_embedding_bag_errors():
+    def bag(indices, offsets=None, **kwargs):
+        def run(lib):
+            t = lib.tensor(indices)
+            o = None if offsets is None else lib.tensor(offsets)
+            return lib.nn.functional.embedding_bag(t, lib.randn(10, 3), o, **kwargs)
+
+        return run
+
+    same_error(bag([1, 2, 3]), ValueError)
+    with pytest.raises(RuntimeError, match=r"offsets\[0\] has to be 0.*However, got 1"):
+        bag([1, 2, 3], [1])(ember)  # torch adds the offset's printout
+    same_error(bag([1, 2, 30], [0]))
+    same_error(bag([[[1]]]), ValueError)
+    same_error(bag([1, 2, 3], [0, 1], mode="foo"), ValueError)

@@ -62,7 +62,7 @@ from .pooling import (
     max_pool2d,
     max_pool2d_with_indices,
 )
-from .sparse import embedding, one_hot
+from .sparse import embedding, embedding_bag, one_hot
 from .upsampling import interpolate, upsample
 
 __all__ = [
@@ -147,4 +147,5 @@ __all__ += [  # more PyTorch functions
     "pixel_unshuffle",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "embedding_bag",
 ]

@@ -91,7 +91,7 @@ from .pooling import (
     SpatialMaxPooling,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding, LookupTable
+from .sparse import Embedding, EmbeddingBag, LookupTable
 from .transformer import (
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -215,4 +215,5 @@ __all__ += [  # more PyTorch layers
     "PixelUnshuffle",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "EmbeddingBag",
 ]
