@@ -7,6 +7,9 @@ each a whole-array NumPy operation, never a loop over pixels.
 * Max pooling keeps, per output, the index of the element that won (PyTorch's ``indices``: a flat
   position in the unpadded input plane). The VJP sends each output's gradient to that element
   (``unpool``), and the VJP of that is reading at the indices again (``take_planes``).
+* Adaptive max pooling has windows of varying width (output ``i`` of ``o`` reads input
+  ``[floor(i n / o), ceil((i + 1) n / o))``); it gathers every window at once, padded to the widest
+  by repeating its last element, and keeps the same kind of indices, so its VJP is ``unpool`` too.
 * Average pooling divides each window's sum by a divisor (its size, or the part of it inside the
   input). The VJP spreads ``grad / divisor`` evenly over the window (``avg_unpool``), which is the
   adjoint; the two are each other's VJPs.
@@ -19,7 +22,7 @@ import numpy
 from .conv import padded
 from .op import Op
 
-__all__ = ["max_pool", "unpool", "take_planes", "avg_pool", "avg_unpool"]
+__all__ = ["max_pool", "adaptive_max_pool", "unpool", "take_planes", "avg_pool", "avg_unpool"]
 
 
 def _offsets(kernel, stride, dilation, out):
@@ -134,6 +137,53 @@ take_planes = Op(
     _take_planes,
     (lambda xp, g, x, indices, out: xp.apply(unpool, g, indices, x.shape),),
     "grad_x = grad added at the indices",
+    saves="",
+)
+
+
+# ----- adaptive max pooling -----------------------------------------------------------------------
+
+
+def _window_positions(size, out):
+    """Per output, the input positions its window reads, as an (out, widest) array; a narrower
+    window repeats its last position (a repeat changes neither the max nor which element wins)."""
+    start = numpy.arange(out) * size // out
+    end = -(-numpy.arange(1, out + 1) * size // out)
+    width = int((end - start).max(initial=1))
+    return numpy.minimum(start[:, None] + numpy.arange(width), end[:, None] - 1)
+
+
+def _adaptive_max_pool(x, indices):
+    size, out = x.shape[2:], indices.shape[2:]
+    d = len(size)
+    # flat[o..., k...]: the flat plane position of element k of window o (strides per axis)
+    flat, stride = numpy.zeros((1,) * 2 * d, numpy.int64), 1
+    for axis in reversed(range(d)):
+        grid = _window_positions(size[axis], out[axis])
+        shape = [1] * 2 * d
+        shape[axis], shape[d + axis] = grid.shape
+        flat = flat + grid.reshape(shape) * stride
+        stride *= size[axis]
+    flat = flat.reshape(out + (-1,))
+    windows = x.reshape(x.shape[:2] + (stride,))[..., flat]  # (N, C, *out, widest)
+    # PyTorch's loop keeps the first maximum, but a NaN wins and a later NaN wins over it.
+    k = numpy.argmax(windows, axis=-1)
+    nan = numpy.isnan(windows)
+    if nan.any():
+        last_nan = nan.shape[-1] - 1 - numpy.argmax(nan[..., ::-1], axis=-1)
+        k = numpy.where(nan.any(axis=-1), last_nan, k)
+    k = k[..., None]
+    numpy.copyto(
+        indices, numpy.take_along_axis(numpy.broadcast_to(flat, windows.shape), k, -1)[..., 0]
+    )
+    return numpy.take_along_axis(windows, k, -1)[..., 0]
+
+
+adaptive_max_pool = Op(
+    "AdaptiveMaxPool2DBackward0",
+    _adaptive_max_pool,
+    (lambda xp, g, x, indices, out: xp.apply(unpool, g, indices, x.shape),),
+    "grad_x = grad added at the index of each window's max, else 0",
     saves="",
 )
 

@@ -1,6 +1,7 @@
 """Shape ops: reshape/view, squeeze/unsqueeze, transpose/permute, expand, repeat, flip, cat, stack,
-dtype conversion and clone. They move values around without changing them, so each VJP moves the
-gradient back the same way (and sums it where a value was used more than once)."""
+dtype conversion, clone and pixel (un)shuffle. They move values around without changing them, so
+each VJP moves the gradient back the same way (and sums it where a value was used more than
+once)."""
 
 import numpy
 
@@ -142,4 +143,40 @@ to_dtype = Op(
 )
 clone = Op(
     "CloneBackward0", lambda a: a.copy(), (lambda xp, g, a, out: g,), "grad_a = grad", saves=""
+)
+
+
+# Pixel shuffle moves each r x r block of channels into an r x r patch of pixels; unshuffle moves
+# it back. Each is a permutation of the values, so each one's VJP is the other.
+
+
+def _pixel_shuffle(a, r):
+    *lead, c, h, w = a.shape
+    blocks = a.reshape(*lead, c // (r * r), r, r, h, w)
+    n = len(lead)
+    order = tuple(range(n)) + tuple(n + i for i in (0, 3, 1, 4, 2))  # (c, h, r, w, r)
+    return blocks.transpose(order).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _pixel_unshuffle(a, r):
+    *lead, c, h, w = a.shape
+    patches = a.reshape(*lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    order = tuple(range(n)) + tuple(n + i for i in (0, 2, 4, 1, 3))  # (c, r, r, h, w)
+    return patches.transpose(order).reshape(*lead, c * r * r, h // r, w // r)
+
+
+pixel_shuffle = Op(
+    "PixelShuffleBackward0",
+    _pixel_shuffle,
+    (lambda xp, g, a, r, out: xp.apply(pixel_unshuffle, g, r),),
+    "grad_a = pixel_unshuffle(grad)",
+    saves="",
+)
+pixel_unshuffle = Op(
+    "PixelUnshuffleBackward0",
+    _pixel_unshuffle,
+    (lambda xp, g, a, r, out: xp.apply(pixel_shuffle, g, r),),
+    "grad_a = pixel_shuffle(grad)",
+    saves="",
 )

@@ -15,6 +15,7 @@ from .activation import (
     log_softmax,
     logsigmoid,
     mish,
+    prelu,
     relu,
     relu6,
     relu_,
@@ -32,7 +33,7 @@ from .channel_dropout import dropout1d, dropout2d, dropout3d
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, fold, unfold
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
-from .linear import linear
+from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -48,9 +49,12 @@ from .loss import (
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .padding import pad
+from .pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     max_pool1d,
@@ -58,7 +62,7 @@ from .pooling import (
     max_pool2d,
     max_pool2d_with_indices,
 )
-from .sparse import embedding, one_hot
+from .sparse import embedding, embedding_bag, one_hot
 from .upsampling import interpolate, upsample
 
 __all__ = [
@@ -134,4 +138,14 @@ __all__ += [  # spatial layers, normalization, lookups, attention (the real-mode
     "one_hot",
     "interpolate",
     "upsample",
+]
+
+__all__ += [  # more PyTorch functions
+    "prelu",
+    "bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "embedding_bag",
 ]

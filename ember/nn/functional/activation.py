@@ -3,6 +3,7 @@ here are PyTorch's arguments, the in-place forms and the errors."""
 
 from ... import functions as _functions
 from ...ops import elementwise as E
+from ...ops import layers as _layers
 from ...ops import renamed
 from ...tensor import Tensor, apply
 
@@ -11,6 +12,7 @@ __all__ = [
     "relu_",
     "leaky_relu",
     "leaky_relu_",
+    "prelu",
     "elu",
     "elu_",
     "gelu",
@@ -76,6 +78,32 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input, weight):
+    """``input`` where positive, else ``weight * input``; ``weight`` holds one slope per channel
+    (dim 1 of ``input``) or a single slope for every element."""
+    return apply(*prelu_arguments(input, weight))
+
+
+def prelu_arguments(input, weight):
+    """The prelu op followed by its checked arguments."""
+    floating(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' must be a Tensor, not {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    if input.ndim == 0 and weight.numel() > 1:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {channels}."
+        )
+    return _layers.prelu, input, weight
 
 
 def elu(input, alpha=1.0, inplace=False):

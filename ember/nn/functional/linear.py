@@ -1,9 +1,11 @@
-"""``linear``: ``input @ weight^T + bias``, one graph node (its op: :mod:`ember.ops.layers`)."""
+"""``linear``: ``input @ weight^T + bias``, and ``bilinear``: ``x1^T W[o] x2 + bias[o]``; each one
+graph node (their ops: :mod:`ember.ops.layers`)."""
 
 from ...ops import layers as _layers
 from ...tensor import apply
+from ._sizes import check_tensor
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear", "bilinear_arguments"]
 
 _DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
 
@@ -62,3 +64,53 @@ def _explain(input, weight, bias):
 
 def _name(t):
     return _DTYPE_NAMES.get(t.dtype.name, t.dtype.name)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = input1[..., i] weight[o, i, j] input2[..., j] + bias[o]``."""
+    return apply(*bilinear_arguments(input1, input2, weight, bias))
+
+
+def bilinear_arguments(input1, input2, weight, bias=None):
+    """The bilinear op followed by its checked arguments (PyTorch's checks, in its order)."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor(t, "bilinear", name)
+    if bias is not None:
+        check_tensor(bias, "bilinear", "bias")
+    named = [("input1", input1), ("input2", input2), ("weight", weight)]
+    if bias is not None:
+        named.append(("bias", bias))
+    if len({t.dtype for _, t in named}) > 1:
+        raise RuntimeError(
+            "All tensors must have the same dtype, got "
+            + ", ".join(f"{n}: {_C_NAMES.get(t.dtype.name, t.dtype.name)}" for n, t in named)
+        )
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}"
+        )
+    for dim, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {dim}: got {a} and {b}"
+            )
+    if weight.ndim != 3:
+        raise RuntimeError(
+            f"bilinear(): weight must be 3-D (out, in1, in2), got shape {list(weight.shape)}"
+        )
+    for name, size, expected in (
+        ("input1", input1.shape[-1], weight.shape[1]),
+        ("input2", input2.shape[-1], weight.shape[2]),
+        ("bias", None if bias is None else bias.shape[0] if bias.ndim else 1, weight.shape[0]),
+    ):
+        if size is not None and size != expected:
+            raise RuntimeError(
+                f"bilinear(): {name} size does not match weight size: got {size} but "
+                f"expected {expected}"
+            )
+    if bias is None:
+        return _layers.bilinear_no_bias, input1, input2, weight, None
+    return _layers.bilinear, input1, input2, weight, bias
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}

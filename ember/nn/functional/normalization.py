@@ -183,19 +183,42 @@ def instance_norm(
     eps=1e-05,
 ):
     """Normalize each sample's channels one by one over their positions, then a per-channel
-    affine: group norm with one group per channel."""
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise NotImplementedError(
-            "instance_norm: running statistics are not supported by ember (use_input_stats=True "
-            "without running_mean/running_var)"
-        )
+    affine: group norm with one group per channel. With ``use_input_stats=False`` each channel is
+    normalized by the running statistics instead (batch norm in eval mode); with it, given
+    running statistics are updated in place by the batch's mean of the per-instance statistics
+    (``running = (1 - momentum) * running + momentum * batch``, the variance unbiased)."""
     check_tensor(input, "instance_norm")
     if input.ndim < 3:
         raise ValueError(
             f"instance_norm: expected input (N, C, *positions) of at least 3 dims, got "
             f"{list(input.shape)}"
         )
-    return group_norm(input, input.shape[1], weight, bias, eps)
+    n, c = input.shape[:2]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * t.numel()}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "Expected running_mean and running_var to be defined when use_input_stats is false"
+            )
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    positions = input.numel() // (n * c) if n * c else 0
+    if positions <= 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {input.shape}"
+        )
+    out = group_norm(input, c, weight, bias, eps)
+    per_instance = input._data.reshape(n, c, positions)
+    for t, batch in (
+        (running_mean, lambda: per_instance.mean(2)),
+        (running_var, lambda: per_instance.var(2, ddof=1)),
+    ):
+        if t is not None:
+            t._data *= 1 - momentum
+            t._data += momentum * batch().mean(0)
+    updated(running_mean, running_var, True)
+    return out
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

@@ -1,4 +1,5 @@
-"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``.
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
+``adaptive_max_pool1d/2d``.
 
 The window arithmetic (one strided slice per kernel offset) is in :mod:`ember.ops.pool`; here are
 PyTorch's arguments, output sizes (``ceil_mode``), divisors and errors.
@@ -6,11 +7,12 @@ PyTorch's arguments, output sizes (``ceil_mode``), divisors and errors.
 
 import numpy
 
+from ...functions import squeeze, unsqueeze
 from ...ops import pool as P
 from ...ops import resample as R
 from ...ops.op import renamed
 from ...tensor import apply, wrap
-from ._sizes import batched, check_float, ntuple, unbatched
+from ._sizes import batched, check_float, check_tensor, ntuple, unbatched
 
 __all__ = [
     "max_pool1d",
@@ -21,7 +23,10 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "max_pool_arguments",
+    "adaptive_max_pool_arguments",
     "avg_pool_arguments",
     "adaptive_avg_pool_arguments",
 ]
@@ -255,3 +260,67 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a given output size; ``None`` in ``output_size`` keeps that dim."""
     return _adaptive("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_max_pool_arguments(name, d, input, output_size):
+    """The adaptive-max-pool op, its checked arguments (the last, ``indices``, filled by the
+    forward) and whether a batch dim was added. PyTorch pools 1-D inputs as (N, C, 1, L), so
+    their input gets that extra dim (the caller squeezes it from the results)."""
+    check_tensor(input, name)
+    if input.ndim not in (d + 1, d + 2):
+        if d == 1:
+            raise RuntimeError(
+                f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for "
+                f"argument #1 'self' (while checking arguments for {name})"
+            )
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    for dim in range(input.ndim - d, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {dim} being empty"
+            )
+    x, added = batched(input, d, name)
+    check_float(x, name)
+    sizes = _output_sizes(name, d, x.shape[2:], output_size)
+    if d == 1:
+        x, sizes = unsqueeze(x, -2), (1,) + sizes
+    indices = numpy.empty(x.shape[:2] + sizes, numpy.int64)
+    return P.adaptive_max_pool, (x, indices), added
+
+
+def _output_sizes(name, d, spatial, output_size):
+    if isinstance(output_size, int):
+        output_size = (output_size,) * d
+    output_size = tuple(output_size)
+    if len(output_size) != d:
+        if d == 1:
+            raise RuntimeError(
+                f"{name}() argument 'output_size' should contain one int (got {len(output_size)})"
+            )
+        raise ValueError(
+            f"{name}: output_size must be an int or a tuple of {d}, got {output_size!r}"
+        )
+    sizes = tuple(n if o is None else int(o) for n, o in zip(spatial, output_size))
+    if any(o < 0 for o in sizes):
+        raise RuntimeError(f"{name}: output_size must not be negative, got {list(sizes)}")
+    return sizes
+
+
+def _adaptive_max(name, d, input, output_size, return_indices):
+    op, (x, indices), added = adaptive_max_pool_arguments(name, d, input, output_size)
+    values, indices = apply(op, x, indices), wrap(indices)
+    if d == 1:
+        values, indices = squeeze(values, -2), squeeze(indices, -2)
+    values, indices = unbatched(values, added), unbatched(indices, added)
+    return (values, indices) if return_indices else values
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling to a given output length (each output the max of its share of the input)."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a given output size; ``None`` in ``output_size`` keeps that dim."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)

@@ -15,6 +15,7 @@ from .activation import (
     LogSoftMax,
     LogSoftmax,
     Mish,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
@@ -33,7 +34,7 @@ from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Spat
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
-from .linear import Identity, Linear
+from .linear import Bilinear, Identity, Linear
 from .loss import (
     AbsCriterion,
     BCECriterion,
@@ -76,9 +77,12 @@ from .padding import (
     ZeroPad2d,
 )
 from .parameter_containers import ParameterDict, ParameterList
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
     MaxPool1d,
@@ -87,7 +91,7 @@ from .pooling import (
     SpatialMaxPooling,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding, LookupTable
+from .sparse import Embedding, EmbeddingBag, LookupTable
 from .transformer import (
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -202,4 +206,14 @@ __all__ += [  # spatial layers, normalization, lookups (the real-models issue)
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+]
+
+__all__ += [  # more PyTorch layers
+    "PReLU",
+    "Bilinear",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "EmbeddingBag",
 ]

@@ -3,6 +3,7 @@
 ``gradInput = gradOutput where output > 0, else 0``."""
 
 from ... import functions as _functions
+from ...creation import empty
 from ...ops import elementwise as E
 from ...ops import reduce as R
 from ...ops import xp_numpy
@@ -10,6 +11,8 @@ from ...tensor import Tensor, _dim, apply, apply_unary, wrap
 from ..functional import activation as _F
 from ..functional.activation import floating
 from ..module import Module
+from ..parameter import Parameter
+from .op_layer import OpLayer
 
 __all__ = [
     "ReLU",
@@ -33,6 +36,7 @@ __all__ = [
     "Softsign",
     "Tanhshrink",
     "GLU",
+    "PReLU",
     "SoftMax",
     "LogSoftMax",
 ]
@@ -369,3 +373,24 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class PReLU(OpLayer):
+    """``x`` for ``x > 0``, else ``a x``, with the slope ``a`` learned: one for every channel
+    (``num_parameters`` = C, dim 1) or one shared (``num_parameters=1``), starting at ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        self.weight._data[...] = self.init
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+    def updateOutput(self, input):
+        op, *args = _F.prelu_arguments(input, self.weight)
+        return self.run(input, op, args, 0, {1: self.weight})

@@ -17,10 +17,12 @@ from ...ops import xp_numpy
 from ...tensor import wrap
 from .. import functional as F
 from .. import init
+from ..functional.linear import bilinear_arguments
 from ..module import Module, accumulate_grad
 from ..parameter import Parameter
+from .op_layer import OpLayer
 
-__all__ = ["Linear", "Identity"]
+__all__ = ["Linear", "Bilinear", "Identity"]
 
 
 class Linear(Module):
@@ -86,6 +88,62 @@ class Linear(Module):
         args = self._vjp_args(input, gradOutput, "backward")  # checked once for both
         self.gradInput = wrap(_layers.linear.vjps[0](*args))
         self._acc_grad_parameters(args, scale)
+        return self.gradInput
+
+
+class Bilinear(OpLayer):
+    """``y[..., o] = x1[..., i] W[o, i, j] x2[..., j] + b[o]`` with ``W`` of shape
+    ``(out_features, in1_features, in2_features)``; weight and bias uniform on
+    ``±1/sqrt(in1_features)``, as in PyTorch. Called with two inputs: ``layer(x1, x2)``."""
+
+    def __init__(
+        self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None
+    ):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(
+            empty((out_features, in1_features, in2_features), dtype=dtype, device=device)
+        )
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self):
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+    # The protocol takes the two inputs as one pair, as Torch7 takes a table: forward((x1, x2)),
+    # backward((x1, x2), gradOutput) -> gradInput = (grad_x1, grad_x2).
+
+    def updateOutput(self, input, input2=None):
+        pair = tuple(input) if input2 is None else (input, input2)
+        op, *args = bilinear_arguments(*pair, self.weight, self.bias)
+        return self.run(pair, op, args, 0, {2: self.weight, 3: self.bias})
+
+    def _check_input(self, input, method="backward"):
+        # A pair is the input of the last forward when it holds the same two tensors.
+        seen = self._seen
+        if seen is not None and len(input) == 2 and all(a is b for a, b in zip(input, seen[0])):
+            input = seen[0]
+        return super()._check_input(input, method)
+
+    def updateGradInput(self, input, gradOutput):
+        call = self._call(input, "updateGradInput")
+        if call is None:
+            return super().updateGradInput(input, gradOutput)
+        grads = self._grads(call, gradOutput, [0, 1], "updateGradInput")
+        self.gradInput = (wrap(grads[0]), wrap(grads[1]))
         return self.gradInput
 
 

@@ -39,6 +39,29 @@ __all__ = [
 ]
 
 
+def _register_running_stats(module, num_features, track, dtype, device):
+    """The running statistics' buffers (None when not tracked), as batch and instance norm keep
+    them."""
+    stats = (
+        (
+            zeros(num_features, dtype=dtype, device=device),
+            ones(num_features, dtype=dtype, device=device),
+            tensor(0),
+        )
+        if track
+        else (None, None, None)
+    )
+    for name, value in zip(("running_mean", "running_var", "num_batches_tracked"), stats):
+        module.register_buffer(name, value)
+
+
+def _reset_running_stats(module):
+    if module.track_running_stats:
+        module.running_mean._data[...] = 0
+        module.running_var._data[...] = 1
+        module.num_batches_tracked._data[...] = 0
+
+
 class _BatchNorm(OpLayer):
     _dims = (2, 3)
 
@@ -61,20 +84,10 @@ class _BatchNorm(OpLayer):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", tensor(0))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _register_running_stats(self, num_features, track_running_stats, dtype, device)
 
     def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+        _reset_running_stats(self)
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -269,8 +282,10 @@ class RMSNorm(OpLayer):
 
 class _InstanceNorm(Module):
     """Normalize each sample's channels one by one over their positions (group norm with a
-    group per channel); an unbatched input (C, *positions) is one sample. Running statistics
-    (``track_running_stats=True``) are not supported."""
+    group per channel); an unbatched input (C, *positions) is one sample. With
+    ``track_running_stats=True``, training updates running statistics (the batch's mean of the
+    per-instance ones) and eval normalizes by them; ``num_batches_tracked`` stays 0, as in
+    PyTorch, so ``momentum=None`` keeps them fixed."""
 
     _dims = None
 
@@ -286,10 +301,6 @@ class _InstanceNorm(Module):
         bias=True,
     ):
         super().__init__()
-        if track_running_stats:
-            raise NotImplementedError(
-                f"{type(self).__name__}: track_running_stats=True is not supported by ember"
-            )
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self._bias = affine and bias
@@ -301,6 +312,10 @@ class _InstanceNorm(Module):
             self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
+        _register_running_stats(self, num_features, track_running_stats, dtype, device)
+
+    def reset_running_stats(self):
+        _reset_running_stats(self)
 
     def extra_repr(self):
         return (
@@ -320,7 +335,16 @@ class _InstanceNorm(Module):
                 f"expected input's size at dim=1 to match num_features ({self.num_features}), "
                 f"but got: {x.shape[1]}."
             )
-        out = F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        out = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return out.squeeze(0) if unbatched else out
 
 

@@ -1,4 +1,5 @@
-"""Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``, and Torch7's
+"""Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``,
+``AdaptiveMaxPool1d/2d``, and Torch7's
 ``SpatialMaxPooling`` and ``SpatialAveragePooling``.
 
 Each forward is one op of :mod:`ember.ops.pool`, so the Torch7 protocol is its VJP: max pooling
@@ -10,6 +11,7 @@ from ...functions import squeeze
 from ...tensor import wrap
 from ..functional.pooling import (
     adaptive_avg_pool_arguments,
+    adaptive_max_pool_arguments,
     avg_pool_arguments,
     max_pool_arguments,
 )
@@ -22,6 +24,8 @@ __all__ = [
     "AvgPool2d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "SpatialMaxPooling",
     "SpatialAveragePooling",
 ]
@@ -159,6 +163,41 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average pooling to a fixed output size (``(1, 1)``: global average pooling)."""
+
+    _dims = 2
+
+
+class _AdaptiveMaxPoolNd(OpLayer):
+    _dims = 2
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+    def updateOutput(self, input):
+        name = f"adaptive_max_pool{self._dims}d"
+        op, args, added = adaptive_max_pool_arguments(name, self._dims, input, self.output_size)
+        output, indices = self.run(input, op, args, 0, None, added), wrap(args[-1])
+        if added:
+            indices = squeeze(indices, 0)
+        if self._dims == 1:  # pooled as (N, C, 1, L): drop the 1 again
+            output, indices = squeeze(output, -2), squeeze(indices, -2)
+            self._remember(input, output)
+        return (output, indices) if self.return_indices else output
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output length; ``return_indices`` also gives each max's position."""
+
+    _dims = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size; ``return_indices`` also gives each max's flat position
+    in its input plane."""
 
     _dims = 2
 

@@ -7,11 +7,11 @@ up (none for ``padding_idx``). Indices carry no gradient: ``gradInput`` is zeros
 
 from ...creation import empty, zeros_like
 from .. import init
-from ..functional.sparse import embedding_arguments
+from ..functional.sparse import embedding_arguments, embedding_bag_arguments
 from ..parameter import Parameter
 from .op_layer import OpLayer
 
-__all__ = ["Embedding", "LookupTable"]
+__all__ = ["Embedding", "EmbeddingBag", "LookupTable"]
 
 
 class Embedding(OpLayer):
@@ -121,6 +121,81 @@ class Embedding(OpLayer):
         self.updateGradInput(input, gradOutput)
         self.accGradParameters(input, gradOutput, scale)
         return self.gradInput
+
+
+class EmbeddingBag(OpLayer):
+    """One vector per bag of indices: the sum, mean or max of the ``weight`` rows it picks. Bags
+    are the rows of a 2-D input, or slices of a 1-D input starting at ``offsets``; the protocol
+    is the op's VJP, as for :class:`Embedding`."""
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        mode="mean",
+        sparse=False,
+        _weight=None,
+        include_last_offset=False,
+        padding_idx=None,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise AssertionError("padding_idx must be within num_embeddings")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = (
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+        )
+        self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
+        self.padding_idx = padding_idx
+        if _weight is None:
+            self.weight = Parameter(
+                empty((num_embeddings, embedding_dim), dtype=dtype, device=device)
+            )
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(_weight)
+
+    reset_parameters = Embedding.reset_parameters
+    updateGradInput = Embedding.updateGradInput  # indices have no gradient
+    backward = Embedding.backward
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        text += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        return text
+
+    def updateOutput(self, input, offsets=None, per_sample_weights=None):
+        op, *args = embedding_bag_arguments(
+            input,
+            self.weight,
+            offsets,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.mode,
+            self.sparse,
+            per_sample_weights,
+            self.include_last_offset,
+            self.padding_idx,
+        )
+        return self.run(input, op, args, 1, {0: self.weight})
 
 
 class LookupTable(Embedding):
