@@ -18,7 +18,7 @@ from .autograd.grad_mode import STATE
 from .autograd.graph import Node
 from .backend import device as device_type
 from .backend import to_device
-from .ops import Op, renamed, unbroadcast, xp_numpy
+from .ops import Op, renamed, xp_numpy
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
@@ -335,12 +335,8 @@ erf = _unary(E.UNARY["erf"])
 silu = _unary(E.UNARY["silu"])
 
 
-def log2(input):
-    return log(input) / numpy.log(2).item()
-
-
-def log10(input):
-    return log(input) / numpy.log(10).item()
+log2 = _unary(E.UNARY["log2"])
+log10 = _unary(E.UNARY["log10"])
 
 
 def clamp(input, min=None, max=None):
@@ -464,6 +460,9 @@ def _return_type(name):
 
 sort_result = _return_type("sort")
 topk_result = _return_type("topk")
+# Sorted values are gathered from where the indices say; PyTorch names the node after the op.
+_SORT = renamed(I.gather, "SortBackward0")
+_TOPK = renamed(I.gather, "TopkBackward0")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -484,7 +483,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values (differentiable: a gather) and where they came from."""
     indices = argsort(input, dim, descending)
-    return sort_result(gather(input, dim, indices), indices)
+    return sort_result(apply(_SORT, input, _dim(dim, input.ndim), indices._data), indices)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -492,19 +491,65 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= input.shape[d]:
         raise RuntimeError(f"selected index k out of range (k={k}, dim size {input.shape[d]})")
     indices = narrow(argsort(input, d, descending=largest), d, 0, k)
-    return topk_result(gather(input, d, indices), indices)
+    return topk_result(apply(_TOPK, input, d, indices._data), indices)
+
+
+def _broadcast_shape(*shapes):
+    """The shape ``shapes`` broadcast to, or PyTorch's error naming the first pair that does not
+    broadcast and, from the right, the first dim where they differ."""
+    a = shapes[0]
+    for b in shapes[1:]:
+        for i in range(1, builtins.min(len(a), len(b)) + 1):
+            if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) "
+                    f"at non-singleton dimension {builtins.max(len(a), len(b)) - i}"
+                )
+        a = numpy.broadcast_shapes(a, b)
+    return a
 
 
 def masked_select(input, mask):
     mask = as_tensor_operand(mask)
     if mask._data.dtype != bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
-    input, mask = expand(input, numpy.broadcast_shapes(input.shape, mask.shape)), mask
-    return getitem(input, mask.expand(input.shape))
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    _broadcast_shape(mask.shape, input.shape)
+    return apply(I.masked_select, input, mask._data)
 
 
 def lerp(input, end, weight):
-    return input + (end - input) * weight
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+            raise RuntimeError(
+                f"expected dtype {_type_name(input)} for `{name}` but got dtype {_type_name(other)}"
+            )
+    if input._data.dtype.kind != "f":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(input, True)}'")
+    tensors = [t for t in (input, end, weight) if isinstance(t, Tensor)]
+    _broadcast_shape(*(t.shape for t in tensors))
+    if isinstance(weight, Tensor):
+        return apply(E.lerp_tensor, input, end, weight)
+    return apply(E.lerp, input, end, weight)
+
+
+def _type_name(t, title=False):
+    """PyTorch's short dtype name in messages: ``double``, ``float`` (``Double`` with title)."""
+    name = _SCALAR_NAMES[t._data.dtype.name]
+    return name.title() if title else name
+
+
+_SCALAR_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "half",
+    "int64": "long",
+    "int32": "int",
+    "int16": "short",
+    "int8": "char",
+    "uint8": "byte",
+    "bool": "bool",
+}
 
 
 # ----- reductions ----------------------------------------------------------------------------
@@ -686,6 +731,11 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def cumsum(input, dim, *, dtype=None):
     input = _reduction_input(input, dtype)
     return apply(R.cumsum, input, _dim(dim, builtins.max(input.ndim, 1)))  # 0-d: dim 0 or -1
+
+
+def cumprod(input, dim, *, dtype=None):
+    input = _reduction_input(input, dtype)
+    return apply(R.cumprod, input, _dim(dim, builtins.max(input.ndim, 1)))
 
 
 def _needs_float_or_dtype(input, name):
@@ -941,11 +991,20 @@ _T_FEW = renamed(S.permute, "TBackward0")  # t() of a vector or a scalar: the sa
 
 
 def t(input):
+    few, extra = _t_arguments(input, "t")
+    return apply(_T_FEW if few else _T, input, *extra)
+
+
+def _t_arguments(input, name):
+    """Whether ``input`` has fewer than 2 dims (t() is then a view of the same values, on the
+    graph as PyTorch's), and the constants of the op."""
     if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    if input.ndim < 2:  # a view of the same values, on the graph as PyTorch's
-        return apply(_T_FEW, input, tuple(range(input.ndim)))
-    return apply(_T, input, 0, 1)
+        raise RuntimeError(
+            f"{name}() expects a tensor with <= 2 dimensions, but self is {input.ndim}D"
+        )
+    if input.ndim < 2:
+        return True, (tuple(range(input.ndim)),)
+    return False, (0, 1)
 
 
 def permute(input, *dims):
@@ -1029,25 +1088,95 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape[:d] + tuple(sizes) + shape[d + 1 :])
 
 
-_SQUEEZE_ALL = renamed(S.squeeze, "SqueezeBackward0")  # squeeze() without dims
+# PyTorch names squeeze() apart by how the dims are given: none, one, or a tuple of them (and
+# the in-place squeeze_ likewise, as Backward3, 4, 5).
+_SQUEEZE = {
+    "all": renamed(S.squeeze, "SqueezeBackward0"),
+    "dim": S.squeeze,
+    "dims": renamed(S.squeeze, "SqueezeBackward2"),
+}
+_SQUEEZE_ = {kind: renamed(S.squeeze, f"SqueezeBackward{i}") for i, kind in enumerate(_SQUEEZE, 3)}
+
+
+def _squeezed_axes(input, dim):
+    """How ``dim`` was given ("all", "dim", "dims") and the axes of size 1 it names."""
+    if dim is None:
+        return "all", tuple(i for i, n in enumerate(input.shape) if n == 1)
+    kind, dims = ("dims", dim) if isinstance(dim, (tuple, list)) else ("dim", (dim,))
+    if input.ndim == 0:  # nothing to squeeze; dim may still be 0 or -1, as in PyTorch
+        for d in dims:
+            _dim(d, 1)
+        return kind, ()
+    return kind, tuple(d for d in (_dim(d, input.ndim) for d in dims) if input.shape[d] == 1)
 
 
 def squeeze(input, dim=None):
-    if input.ndim == 0:  # nothing to squeeze; dim may still be 0 or -1, as in PyTorch
-        for d in () if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,):
-            _dim(d, 1)
-        return apply(S.squeeze, input, ())
-    if dim is None:
-        axis = tuple(i for i, n in enumerate(input.shape) if n == 1)
-        return apply(_SQUEEZE_ALL, input, axis)
-    else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axis = tuple(d for d in (_dim(d, input.ndim) for d in dims) if input.shape[d] == 1)
-    return apply(S.squeeze, input, axis)
+    kind, axis = _squeezed_axes(input, dim)
+    return apply(_SQUEEZE[kind], input, axis)
 
 
 def unsqueeze(input, dim):
     return apply(S.unsqueeze, input, _dim(dim, input.ndim + 1))
+
+
+# ----- in-place view ops: the same memory seen with new sizes and strides -----------------------
+
+_T_ = {False: renamed(_T, "TBackward1"), True: renamed(_T_FEW, "TBackward1")}
+_TRANSPOSE_ = renamed(S.transpose, "TransposeBackward1")
+_UNSQUEEZE_ = renamed(S.unsqueeze, "UnsqueezeBackward1")
+
+
+def _restride(self, op, extra, undo):
+    """Make ``self`` the view ``op(self, *extra)`` of itself (t_, transpose_, squeeze_,
+    unsqueeze_). ``undo`` (a view op and its constants) gives the old layout back from the new
+    one: views taken of self earlier are remade from self through it when self changes."""
+    _check_inplace(self)
+    made = getattr(self, "_view", None)
+    if made is not None and STATE.enabled and self._rg:
+        _check_multi_output(self, made[1])
+        _check_inplace_view(made[0])
+    result = apply(op, self, *extra)
+    self._data = result._data
+    if result._grad_fn is not None:
+        self._grad_fn = result._grad_fn
+    if made is not None:
+        self._view = result._view
+    for ref in list(getattr(self, "_views", {}).values()):
+        view = ref()
+        if view is not None:
+            view._view = (self, (undo,) + view._view[1])
+    self._vc[0] += 1
+    return self
+
+
+def t_(self):
+    few, extra = _t_arguments(self, "t_")
+    return _restride(self, _T_[few], extra, (S.permute if few else S.transpose, extra))
+
+
+def transpose_(self, dim0, dim1):
+    i, j = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+    return _restride(self, _TRANSPOSE_, (i, j), (S.transpose, (i, j)))
+
+
+def squeeze_(self, dim=None):
+    kind, axis = _squeezed_axes(self, dim)
+    return _restride(self, _SQUEEZE_[kind], (axis,), (S.view, (self.shape,)))
+
+
+def unsqueeze_(self, dim):
+    d = _dim(dim, self.ndim + 1)
+    return _restride(self, _UNSQUEEZE_, (d,), (S.view, (self.shape,)))
+
+
+def storage_offset(self):
+    """Where ``self`` starts in the memory it shares with the tensor it is a view of, in
+    elements."""
+    root = self._data
+    while isinstance(root.base, _ndarray):
+        root = root.base
+    start = self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return start // self._data.itemsize
 
 
 def expand(input, *sizes):
@@ -1191,7 +1320,7 @@ def split(tensor, split_size_or_sections, dim=0):
         starts = numpy.cumsum([0] + sections).tolist()
         bounds = list(zip(starts[:-1], starts[1:]))
         op = _SPLIT_WITH_SIZES
-    return tuple(_slice_along(tensor, d, a, b, op) for a, b in bounds)
+    return _numbered(_slice_along(tensor, d, a, b, op) for a, b in bounds)
 
 
 def chunk(input, chunks, dim=0):
@@ -1200,7 +1329,7 @@ def chunk(input, chunks, dim=0):
     d = _dim(dim, input.ndim)
     n = input.shape[d]
     if n == 0:  # PyTorch gives `chunks` empty pieces
-        return tuple(_slice_along(input, d, 0, 0, _SPLIT) for _ in range(chunks))
+        return _numbered(_slice_along(input, d, 0, 0, _SPLIT) for _ in range(chunks))
     return split(input, -(-n // chunks), dim)
 
 
@@ -1208,9 +1337,18 @@ def unbind(input, dim=0):
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
-    return tuple(
+    return _numbered(
         apply(_UNBIND, input, (slice(None),) * d + (i, Ellipsis)) for i in range(input.shape[d])
     )
+
+
+def _numbered(pieces):
+    """The pieces of split, chunk or unbind, each knowing which output it is (the error for
+    changing one in place names it; see _check_multi_output)."""
+    pieces = tuple(pieces)
+    for i, piece in enumerate(pieces):
+        piece._output_nr = i
+    return pieces
 
 
 def narrow(input, dim, start, length):
@@ -1354,26 +1492,33 @@ def _check_matrix(name, input):
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
+# A masked fill with zeros, not a multiply: inf * 0 would be nan where PyTorch gives 0.
+_TRIL = renamed(I.masked_fill, "TrilBackward0")
+_TRIU = renamed(I.masked_fill, "TriuBackward0")
+
+
 def tril(input, diagonal=0):
     _check_matrix("tril", input)
-    # masked_fill, not a multiply: inf * 0 would be nan where PyTorch gives 0
-    return masked_fill(input, wrap(~numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool)), 0)
+    return apply(_TRIL, input, ~numpy.tri(*input.shape[-2:], k=diagonal, dtype=bool), 0)
 
 
 def triu(input, diagonal=0):
     _check_matrix("triu", input)
-    return masked_fill(input, wrap(numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)), 0)
+    return apply(_TRIU, input, numpy.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool), 0)
 
 
 # ----- indexing ------------------------------------------------------------------------------
 
 _SELECT = renamed(I.getitem, "SelectBackward0", view=True)
 _SLICE = renamed(I.getitem, "SliceBackward0", view=True)
+_UNSQUEEZE_INDEX = renamed(I.getitem, "UnsqueezeBackward0", view=True)
+_ALIAS = renamed(I.getitem, "AliasBackward0", view=True)
 # The pieces of split, chunk and unbind: slices named as PyTorch names its (one multi-output
 # node there; one node per piece here, with the same gradients).
 _SPLIT = renamed(_SLICE, "SplitBackward0")
 _SPLIT_WITH_SIZES = renamed(_SLICE, "SplitWithSizesBackward0")
 _UNBIND = renamed(_SELECT, "UnbindBackward0")
+_MULTI_OUTPUT = (_SPLIT, _SPLIT_WITH_SIZES, _UNBIND)
 
 
 def _index(index):
@@ -1477,12 +1622,39 @@ def getitem(input, index):
         first, rest = _ints_first(index)
         return getitem(getitem(input, first), rest)
     if basic:
+        op = _basic_index_op(input, index)
         if selects:  # with a trailing ..., NumPy gives a 0-d view, never a detached scalar
             parts = index if isinstance(index, tuple) else (index,)
             if not builtins.any(p is Ellipsis for p in parts):
                 index = parts + (Ellipsis,)
-        return apply(_SELECT if selects else _SLICE, input, index)
+        return apply(op, input, index)
     return apply(I.getitem, input, index)
+
+
+def _basic_index_op(input, index):
+    """The op PyTorch's basic indexing ends with, which names its grad_fn: it applies the parts
+    in order (select for an int, slice, unsqueeze for None), skips slices that take a whole dim
+    within a tuple, and indexes with a bool (a copy); with nothing applied it is an alias."""
+    if not isinstance(index, tuple):
+        index = (index,) if isinstance(index, slice) else (index, Ellipsis)
+    last, dim = _ALIAS, 0
+    taken = builtins.sum(1 for p in index if p is not None and p is not Ellipsis)
+    for part in index:
+        if isinstance(part, bool):
+            return I.getitem
+        if part is Ellipsis:
+            dim += input.ndim - taken
+        elif part is None:
+            last = _UNSQUEEZE_INDEX
+        elif isinstance(part, slice):
+            size = input.shape[dim]
+            stop = size if part.stop is None else builtins.min(part.stop, size)
+            if len(index) == 1 or (part.start or 0, stop, part.step or 1) != (0, size, 1):
+                last = _SLICE
+            dim += 1
+        else:
+            last, dim = _SELECT, dim + 1
+    return last
 
 
 def gather(input, dim, index):
@@ -1502,30 +1674,230 @@ def gather(input, dim, index):
 
 
 def _check_index_fits(index, other, dim, name, every_dim=False):
-    # gather and scatter_add read index.shape elements: other must have them (apart from dim).
+    # gather reads index.shape elements: other must have them (apart from dim).
     for i, (n, m) in enumerate(zip(index.shape, other.shape)):
         if n > m and (every_dim or i != dim):
             raise RuntimeError(
                 f"Size does not match at dimension {i} expected index {list(index.shape)} to be "
-                f"smaller than {name} {list(other.shape)} apart from dimension {dim}"
+                f"no larger than {name} {list(other.shape)} apart from dimension {dim}"
             )
 
 
-def scatter_add(input, dim, index, src):
+def _out_of_bounds(index, size, low=0):
+    """The first index (in order) outside ``low <= i < size``, or None."""
+    bad = index[(index < low) | (index >= size)]
+    return None if bad.size == 0 else int(bad.flat[0])
+
+
+def _scatter_arguments(input, dim, index, src):
+    """dim and index checked as PyTorch's scatter and scatter_add check them (``src`` is a
+    tensor or a number)."""
     d = _dim(dim, input.ndim)
     index = as_tensor_operand(index)
-    if not index.ndim == input.ndim == src.ndim:
-        raise RuntimeError(
-            "Index tensor must have the same number of dimensions as self tensor and src tensor"
+    if index._data.dtype not in (numpy.int64, numpy.int32):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    fits = builtins.all(n <= m for i, (n, m) in enumerate(zip(index.shape, input.shape)) if i != d)
+    if fits and isinstance(src, Tensor):
+        fits = builtins.all(n <= src.shape[_dim(i, src.ndim)] for i, n in enumerate(index.shape))
+    if not fits:
+        message = (
+            f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} "
+            f"apart from dimension {d}"
         )
-    _check_index_fits(index, input, d, "self")
-    _check_index_fits(index, src, d, "src", every_dim=True)
-    if index._data.size and (index._data.max() >= input.shape[d] or index._data.min() < 0):
+        if isinstance(src, Tensor):
+            message += f" and to be no larger size than src {list(src.shape)}"
+        raise RuntimeError(message)
+    bad = _out_of_bounds(index._data, input.shape[d])
+    if bad is not None:
         raise RuntimeError(
-            f"index {int(index._data.max())} is out of bounds for dimension {d} with size "
+            f"index {bad} is out of bounds for dimension {d} with size {input.shape[d]}"
+        )
+    return d, index._data
+
+
+def scatter_add(input, dim, index, src):
+    d, index = _scatter_arguments(input, dim, index, src)
+    return apply(I.scatter_add, input, d, index, src)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """``input`` with ``src`` (a tensor, or a number ``value``) written at ``index`` along
+    ``dim``; with ``reduce`` ("add", "multiply") combined with what is there instead."""
+    if src is None:
+        src = value
+    d, index = _scatter_arguments(input, dim, index, src)
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        return apply(I.scatter_reduce, input, d, index, src, reduce)
+    if isinstance(src, Tensor):
+        return apply(I.scatter, input, d, index, src)
+    return apply(I.scatter_value, input, d, index, src)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with "
+            f"type: {_type_name(index, True)} and size: {list(index.shape)}"
+        )
+    if index._data.dtype not in (numpy.int64, numpy.int32):
+        raise RuntimeError(
+            f"index_add_(): Expected dtype int32/int64 for index but got: {_type_name(index, True)}"
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"index_add_(): self ({_type_name(input, True)}) and source "
+            f"({_type_name(source, True)}) must have the same scalar type"
+        )
+    count = index._data.size
+    along = source.shape[d] if source.ndim else 1
+    if count != along:
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({count}) should be equal to source.size(dim): "
+            f"({along}), for dim: {d}"
+        )
+    if builtins.any(
+        n != m for i, (n, m) in enumerate(zip(input.shape, source.shape)) if i != d
+    ) or (source.ndim != input.ndim):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}"
+        )
+    bad = _out_of_bounds(index._data, input.shape[d] if input.ndim else 1)
+    if bad is not None:
+        if input.ndim <= 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(
+            f"index {bad} is out of bounds for dimension {d} with size {input.shape[d]}"
+        )
+    if input._data.dtype.kind != "f":
+        alpha = int(alpha)  # PyTorch truncates a float alpha for integer tensors
+    return apply(I.index_add, input, d, index._data.reshape(-1), source, alpha)
+
+
+def index_copy(input, dim, index, source):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    count = index._data.size
+    if source.ndim == 0 and count != 1:
+        raise IndexError(
+            f"index_copy_(): When source is scalar, index should have one element (got {count})"
+        )
+    if source.ndim != input.ndim and source.ndim != 0 and input.ndim != 0:
+        raise IndexError(
+            "index_copy_(): When source and destination are not scalars, their dimensionality "
+            f"must match. Source dimensionality ({source.ndim}), destination dimensionality "
+            f"({input.ndim})"
+        )
+    if index._data.dtype != numpy.int64:
+        raise RuntimeError(
+            f"index_copy_(): Expected a long tensor for index, but got {_type_name(index, True)}"
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{_type_name(input, True)} and (source) {_type_name(source, True)}"
+        )
+    kept, given = list(input.shape), list(source.shape)
+    del kept[d : d + 1], given[d : d + 1]
+    if kept != given:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, kept))} at dimension {d} and source slice shape: "
+            f"{' '.join(map(str, given))} at dimension 0."
+        )
+    if source.ndim and count != source.shape[d]:
+        raise IndexError(
+            f"index_copy_(): Number of indices ({count}) should be equal to source.size(dim) "
+            f"({source.shape[d]})"
+        )
+    bad = _out_of_bounds(index._data, input.shape[d] if input.ndim else 1)
+    if bad is not None:
+        raise IndexError(
+            f"index_copy_(): index {bad} is out of bounds for dimension {d} with size "
             f"{input.shape[d]}"
         )
-    return apply(I.scatter_add, input, d, index._data, src)
+    return apply(I.index_copy, input, d, index._data.reshape(-1), source)
+
+
+def index_fill(input, dim, index, value):
+    d = _dim(dim, input.ndim)
+    index = as_tensor_operand(index)
+    if index._data.dtype != numpy.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    size = input.shape[d] if input.ndim else 1
+    bad = _out_of_bounds(index._data, size, -size)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    index = index._data.reshape(-1)
+    if isinstance(value, Tensor):
+        if value._rg and STATE.enabled:
+            return apply(I.index_fill_tensor, input, d, index, _cast(value, input._data.dtype))
+        value = value.item()
+    return apply(I.index_fill, input, d, index, value)
+
+
+def index_put(input, indices, values, accumulate=False):
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            "index_put(): argument 'indices' (position 2) must be tuple of Tensors, not "
+            f"{builtins.type(indices).__name__}"
+        )
+    values = as_tensor_operand(values)
+    index, _, _ = _index(tuple(as_tensor_operand(i) for i in indices))
+    _check_bounds(input, index)
+    target = numpy.shape(input._data[index])
+    try:
+        numpy.broadcast_shapes(values.shape, target)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(target)}"
+        ) from None
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_type_name(input, True)} for the destination and {_type_name(values, True)} for "
+            "the source."
+        )
+    return apply(I.index_put_accumulate if accumulate else I.index_put, input, index, values)
+
+
+def masked_scatter(input, mask, source):
+    mask = as_tensor_operand(mask)
+    _broadcast_shape(mask.shape, input.shape)
+    if mask._data.dtype != bool:
+        raise RuntimeError(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype "
+            f"{_type_name(mask, True)}"
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{_type_name(input, True)} and {_type_name(source, True)}"
+        )
+    selected = numpy.count_nonzero(
+        numpy.broadcast_to(mask._data, _broadcast_shape(mask.shape, input.shape))
+    )
+    if source._data.size < selected:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return apply(I.masked_scatter, input, mask._data, source)
 
 
 def index_select(input, dim, index):
@@ -1664,11 +2036,13 @@ def inplace(self, compute):
         _write(self, compute(self), "in-place operation")
         return self
     made = getattr(self, "_view", None)
-    if made is not None:
-        _check_inplace_view(made[0])
     before = wrap(self._data.copy(), self._grad_fn)
     before._rg = self._rg
     result = compute(before)
+    if made is not None:
+        if result._rg:
+            _check_multi_output(self, made[1])
+        _check_inplace_view(made[0])
     _write(self, result, "in-place operation")
     self._grad_fn, self._rg = result._grad_fn, result._rg
     if made is not None and (result._rg or made[0]._rg):
@@ -1691,6 +2065,28 @@ def _refresh_views(base, changed):
         for op, extra in view._view[1]:
             fresh = apply(op, fresh, *extra)
         view._grad_fn, view._rg = fresh._grad_fn, fresh._rg
+
+
+def _check_multi_output(view, chain):
+    """PyTorch refuses a recorded in-place change to a piece of split, chunk or unbind, or to a
+    view of one (there the pieces share one backward node)."""
+    if not builtins.any(op in _MULTI_OUTPUT for op, _ in chain):
+        return
+    op = chain[-1][0]
+    number = view.__dict__.get("_output_nr", 0) if op in _MULTI_OUTPUT else 0
+    if view._grad_fn is None:
+        start = (
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled."
+        )
+    else:
+        name = op.name[: op.name.rindex("Backward")]
+        start = f"Output {number} of {name} is a view and is being modified inplace."
+    raise RuntimeError(
+        f"{start} This view is the output of a function that returns multiple views. Such "
+        "functions do not allow the output views to be modified inplace. You should replace the "
+        "inplace operation by an out-of-place one."
+    )
 
 
 def _check_inplace_view(base):
@@ -1927,20 +2323,6 @@ def random_(self, low=0, high=None, *, generator=None):
     return self
 
 
-def _index_put(a, index, values):
-    out = a.copy()
-    out[index] = values
-    return out
-
-
-def _index_put_vjp_a(xp, g, a, index, values, out):
-    return xp.index_fill_zero(g, index)
-
-
-def _index_put_vjp_values(xp, g, a, index, values, out):
-    return unbroadcast(xp, g[index], values.shape)
-
-
 def setitem(self, index, value):
     index, basic, selects = _index(index)
     _check_bounds(self, index)
@@ -1951,6 +2333,10 @@ def setitem(self, index, value):
         setitem(getitem(self, first), rest, value)
         return
     if STATE.enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
+        if basic and getattr(self, "_view", None) is not None:
+            target = getitem(self, index)  # PyTorch writes into this view; its error names it
+            if getattr(target, "_view", None) is not None:
+                _check_multi_output(target, target._view[1])
         # Recorded: the new tensor is "self with values written at index"; gradient reaches the
         # old self everywhere except the written places, and the values at exactly those.
         value = _cast(
@@ -1959,7 +2345,7 @@ def setitem(self, index, value):
             else wrap(numpy.asarray(value, self._data.dtype)),
             self._data.dtype,
         )
-        inplace(self, lambda before: apply(_INDEX_PUT, before, index, value))
+        inplace(self, lambda before: apply(I.index_put, before, index, value))
         return
     data = value._data if isinstance(value, Tensor) else value
     try:
@@ -1972,19 +2358,6 @@ def setitem(self, index, value):
             f"to indexing result of shape {list(numpy.shape(self._data[index]))}"
         ) from error
     self._vc[0] += 1
-
-
-_INDEX_PUT = Op(
-    "IndexPutBackward0",
-    _index_put,
-    (_index_put_vjp_a, None, _index_put_vjp_values),
-    (
-        "grad_a = grad, zeroed where values were written",
-        None,
-        "grad_values = grad at the written places",
-    ),
-    saves="",
-)
 
 
 def masked_fill_(self, mask, value):
@@ -2012,6 +2385,7 @@ class _TensorXP:
     exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf = (
         staticmethod(f) for f in (exp, log, sqrt, sin, cos, tanh, sigmoid, sign, abs, erf)
     )
+    differentiable = True  # VJPs run here record their own graph (create_graph=True)
 
     @staticmethod
     def apply(op, *args):
@@ -2063,6 +2437,10 @@ class _TensorXP:
     @staticmethod
     def cumsum(a, axis):
         return cumsum(a, axis)
+
+    @staticmethod
+    def cumprod(a, axis):
+        return cumprod(a, axis)
 
     @staticmethod
     def maximum(a, b):
@@ -2234,6 +2612,7 @@ _METHODS = dict(
     logsumexp=logsumexp,
     norm=norm,
     cumsum=cumsum,
+    cumprod=cumprod,
     softmax=softmax,
     log_softmax=log_softmax,
     all=all,
@@ -2285,6 +2664,13 @@ _METHODS = dict(
     unique=unique,
     gather=gather,
     scatter_add=scatter_add,
+    scatter=scatter,
+    index_add=index_add,
+    index_copy=index_copy,
+    index_fill=index_fill,
+    index_put=index_put,
+    masked_scatter=masked_scatter,
+    storage_offset=storage_offset,
     index_select=index_select,
     masked_fill=masked_fill,
     take_along_dim=take_along_dim,
@@ -2336,6 +2722,19 @@ _METHODS = dict(
     square_=_unary_inplace(square),
     reciprocal_=_unary_inplace(reciprocal),
     scatter_add_=_unary_inplace(scatter_add),
+    scatter_=_unary_inplace(scatter),
+    index_add_=_unary_inplace(index_add),
+    index_copy_=_unary_inplace(index_copy),
+    index_fill_=_unary_inplace(index_fill),
+    index_put_=_unary_inplace(index_put),
+    masked_scatter_=_unary_inplace(masked_scatter),
+    cumprod_=_unary_inplace(cumprod),
+    t_=t_,
+    transpose_=transpose_,
+    swapaxes_=transpose_,
+    swapdims_=transpose_,
+    squeeze_=squeeze_,
+    unsqueeze_=unsqueeze_,
     lerp_=_unary_inplace(lerp),
     # operators
     # + and * commute: 2 * x is x * 2 (the tensor first, as PyTorch's grad_fn lists it, and on

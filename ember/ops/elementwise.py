@@ -14,6 +14,7 @@ from .op import Op
 from .xp_numpy import erf
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_LN2, _LN10 = math.log(2), math.log(10)
 
 
 def _gelu_tanh(a):
@@ -139,6 +140,10 @@ _UNARY = [
     ("exp", "ExpBackward0", numpy.exp, lambda xp, g, a, out: g * out,
      "grad_a = grad * exp(a)", "out"),
     ("log", "LogBackward0", numpy.log, lambda xp, g, a, out: g / a, "grad_a = grad / a", "args"),
+    ("log2", "Log2Backward0", numpy.log2, lambda xp, g, a, out: g / (a * _LN2),
+     "grad_a = grad / (a ln 2)", "args"),
+    ("log10", "Log10Backward0", numpy.log10, lambda xp, g, a, out: g / (a * _LN10),
+     "grad_a = grad / (a ln 10)", "args"),
     ("log1p", "Log1PBackward0", numpy.log1p, lambda xp, g, a, out: g / (a + 1),
      "grad_a = grad / (1 + a)", "args"),
     ("expm1", "Expm1Backward0", numpy.expm1, lambda xp, g, a, out: g * (out + 1),
@@ -331,6 +336,32 @@ where = Op(
     (None, "grad_a = grad where condition, else 0", "grad_b = grad where not condition, else 0"),
     broadcasts=True,
     reads=((), (0,), (0,)),  # only the condition: which elements came from where
+)
+
+
+def _lerp(a, b, w):
+    # PyTorch's formula: from the nearer end, so that a weight of 1 gives exactly b.
+    diff = b - a
+    return numpy.where(numpy.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
+
+
+_LERP_VJPS = (
+    lambda xp, g, a, b, w, out: g * (1 - w),
+    lambda xp, g, a, b, w, out: g * w,
+    lambda xp, g, a, b, w, out: g * (b - a),
+)
+_LERP_RULES = ("grad_a = grad * (1 - w)", "grad_b = grad * w", "grad_w = grad * (b - a)")
+# lerp(a, b, w) = a + w * (b - a); PyTorch names a number weight and a tensor weight apart.
+lerp = Op(
+    "LerpBackward0",
+    _lerp,
+    _LERP_VJPS[:2] + (None,),
+    _LERP_RULES[:2] + (None,),
+    broadcasts=True,
+    reads=((2,), (2,), ()),
+)
+lerp_tensor = Op(
+    "LerpBackward1", _lerp, _LERP_VJPS, _LERP_RULES, broadcasts=True, reads=((2,), (2,), (0, 1))
 )
 
 UNARY = {name: Op(grad, f, (vjp,), (rule,), saves=s) for name, grad, f, vjp, rule, s in _UNARY}

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, softmax, log_softmax.
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, cumprod, softmax,
+log_softmax.
 
 A reduction's VJP broadcasts the incoming gradient back over the axes it reduced: every element that
 went into an output gets that output's gradient times its local derivative. ``spread`` does the
@@ -153,11 +154,57 @@ def _cumsum(a, axis):
     return numpy.cumsum(a, axis=axis, dtype=wide).astype(a.dtype, copy=False)
 
 
+def _reverse_cumsum(xp, x, axis):
+    return xp.flip(xp.cumsum(xp.flip(x, axis), axis), axis)
+
+
 def _cumsum_vjp(xp, g, a, axis, out):
     # out_j = sum_{i<=j} a_i, so grad_a_i = sum_{j>=i} grad_j: a cumulative sum from the end.
     if a.ndim == 0:
         return g
-    return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
+    return _reverse_cumsum(xp, g, axis)
+
+
+def _cumprod(a, axis):
+    return a.copy() if a.ndim == 0 else numpy.cumprod(a, axis=axis)
+
+
+def _cumprod_vjp(xp, g, a, axis, out):
+    # out_k = prod_{j<=k} a_j, so grad_a_i = sum_{k>=i} grad_k * prod_{j<=k, j!=i} a_j.
+    if a.ndim == 0 or a.shape[axis] <= 1:
+        return g
+    if not (a == 0).any():  # then prod_{j<=k, j!=i} a_j = out_k / a_i
+        return _reverse_cumsum(xp, g * out, axis) / a
+    if xp.differentiable:
+        return _cumprod_vjp_table(xp, g, a, axis)
+    return _cumprod_vjp_zeros(g, a, axis, out)
+
+
+def _cumprod_vjp_zeros(g, a, axis, out):
+    """The VJP with zeros in ``a``, in O(n): before the first zero out_k / a_i still serves; at
+    the first zero the product of the others is the cumprod with that zero set to 1; after it,
+    every product of the others contains that zero."""
+    zeros_so_far = numpy.cumsum(a == 0, axis)
+    before = zeros_so_far == 0
+    first = (a == 0) & (zeros_so_far == 1)
+    grad = numpy.zeros_like(g)
+    grad[before] = (_reverse_cumsum(numpy, g * out, axis) / numpy.where(before, a, 1))[before]
+    others = numpy.cumprod(numpy.where(first, 1, a), axis)
+    grad[first] = _reverse_cumsum(numpy, g * others, axis)[first]
+    return grad
+
+
+def _cumprod_vjp_table(xp, g, a, axis):
+    """The VJP with zeros in ``a`` as a polynomial in ``a``, so that its own derivatives are
+    exact too (create_graph=True): row i of an n x n table is the cumprod of ``a`` with a_i set
+    to 1, whose entry k >= i is prod_{j<=k, j!=i} a_j. O(n^2), as PyTorch's double backward."""
+    n = a.shape[axis]
+    rows = xp.cumprod(
+        xp.where(numpy.eye(n, dtype=bool), 1, xp.expand_dims(xp.swapaxes(a, axis, -1), -2)), -1
+    )
+    later = numpy.triu(numpy.ones((n, n), dtype=bool))  # k >= i
+    weighted = xp.where(later, rows * xp.expand_dims(xp.swapaxes(g, axis, -1), -2), 0)
+    return xp.swapaxes(xp.sum(weighted, -1), axis, -1)
 
 
 def _softmax(a, axis):
@@ -258,6 +305,13 @@ cumsum = Op(
     (_cumsum_vjp,),
     "grad_a = reverse cumulative sum of grad",
     saves="",
+)
+cumprod = Op(
+    "CumprodBackward0",
+    _cumprod,
+    (_cumprod_vjp,),
+    "grad_a_i = sum over k >= i of grad_k * (product of a_j, j <= k, j != i)",
+    saves="args+out",
 )
 softmax = Op(
     "SoftmaxBackward0",

@@ -7,6 +7,7 @@ import numpy
 from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     abs,
     cos,
+    cumprod,
     cumsum,
     exp,
     flip,
@@ -22,6 +23,8 @@ from numpy import (  # noqa: F401  (re-exported: this module *is* the namespace)
     where,
     zeros_like,
 )
+
+differentiable = False  # VJPs run here compute gradients only, not a graph of them
 
 # NumPy's sum, swapaxes and expand_dims are Python wrappers around the C calls below; on the
 # small arrays of a training step the wrappers cost more than the work.
