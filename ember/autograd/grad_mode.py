@@ -57,12 +57,17 @@ class _GradMode:
             return self(func)
         return self
 
+    # _set_grad_mode spelled out: ``with no_grad():`` runs in every optimizer step.
     def __enter__(self):
-        self._saved.append(STATE.grad_mode)
-        _set_grad_mode(self.mode)
+        state = STATE
+        self._saved.append(state.grad_mode)
+        state.grad_mode = mode = self.mode
+        state.enabled = mode and not state.inference
 
     def __exit__(self, *exc):
-        _set_grad_mode(self._saved.pop())
+        state = STATE
+        state.grad_mode = mode = self._saved.pop()
+        state.enabled = mode and not state.inference
         return False
 
     def __call__(self, func):
