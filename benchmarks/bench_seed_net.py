@@ -6,6 +6,10 @@ autograd does).
     python benchmarks/bench_seed_net.py
     python benchmarks/bench_seed_net.py --paired   # NumPy, the tape and ember alternating in one
                                                    # process: ratios that slow spells barely move
+
+Paired ratios suit A/B comparisons of two versions of ember, not absolute ratios to NumPy: the
+variants share one process's caches and heap, so each one's time depends on which others run
+beside it (ember's median was 1.24x with all five variants, 1.18x with NumPy alone).
 """
 
 import os
