@@ -53,7 +53,8 @@ def paired_ratios(steps, baseline, *, blocks=40, number=100, warmup=50):
     ``number`` calls, the blocks alternating between them. Blocks run moments apart, so the
     machine's slow and fast spells (which move ratios taken in separate processes by 0.05x and
     more) mostly cancel. Only for libraries that leave nothing running between calls: not
-    PyTorch, whose OpenMP threads spin after use."""
+    PyTorch, whose OpenMP threads spin after use. The steps share the process's caches and heap,
+    so a ratio depends on which steps run together: compare versions, not libraries, this way."""
     for step in steps.values():
         for _ in range(warmup):
             step()
