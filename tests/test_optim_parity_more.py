@@ -5,6 +5,7 @@ then the learning-rate schedulers torch has that test_lr_scheduler.py does not c
 
 import copy
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -289,3 +290,279 @@ def test_invalid_hyperparameters_raise_torchs_error(case):
             getattr(lib.optim, name)(params, **options)
         messages.append((info.type, str(info.value)))
     assert messages[0] == messages[1]
+
+
+# ----- learning-rate schedulers ------------------------------------------------------------------
+
+EPOCHS = 25
+
+
+def _sched_optimizer(lib, name="SGD", **options):
+    """An optimizer with two parameter groups of different learning rates."""
+    a = lib.zeros(2, dtype=lib.float64).requires_grad_()
+    b = lib.zeros(3, dtype=lib.float64).requires_grad_()
+    options = {"lr": 0.1, **options}
+    return getattr(lib.optim, name)([{"params": [a]}, {"params": [b], "lr": 0.03}], **options)
+
+
+def _lr_record(opt, scheduler, epochs=EPOCHS, keys=("lr",)):
+    """get_last_lr() after creation and after each epoch, with the groups' ``keys`` values."""
+    record = [list(scheduler.get_last_lr())]
+    for _ in range(epochs):
+        opt.step()
+        scheduler.step()
+        record.append(
+            (list(scheduler.get_last_lr()), [[g[k] for k in keys] for g in opt.param_groups])
+        )
+    return record
+
+
+class Shrink:
+    """A callable object: schedulers save its __dict__ in their state dicts."""
+
+    def __init__(self):
+        self.factor = 0.9
+
+    def __call__(self, epoch):
+        return self.factor if epoch % 3 else 1.0
+
+
+SCHEDULES = {
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(o, lambda epoch: 0.95),
+    "MultiplicativeLR-per-group": lambda s, o: s.MultiplicativeLR(o, [lambda e: 0.9, Shrink()]),
+    "ConstantLR": lambda s, o: s.ConstantLR(o),
+    "ConstantLR-half": lambda s, o: s.ConstantLR(o, factor=0.5, total_iters=4),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o),
+    "PolynomialLR-square": lambda s, o: s.PolynomialLR(o, total_iters=10, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=5),
+    "CosineAnnealingWarmRestarts-mult": lambda s, o: s.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.01
+    ),
+    "SequentialLR": lambda s, o: s.SequentialLR(
+        o, [s.ConstantLR(o, factor=0.2, total_iters=3), s.ExponentialLR(o, gamma=0.9)], [4]
+    ),
+    "SequentialLR-three": lambda s, o: s.SequentialLR(
+        o,
+        [s.LinearLR(o, start_factor=0.1, total_iters=4), s.StepLR(o, 3), s.CosineAnnealingLR(o, 6)],
+        milestones=[5, 12],
+    ),
+    "ChainedScheduler": lambda s, o: s.ChainedScheduler(
+        [s.ConstantLR(o, factor=0.5, total_iters=3), s.ExponentialLR(o, gamma=0.9)]
+    ),
+    "ChainedScheduler-in-SequentialLR": lambda s, o: s.SequentialLR(
+        o,
+        [
+            s.ChainedScheduler(
+                [s.LinearLR(o, start_factor=0.5, total_iters=3), s.PolynomialLR(o, 8)], o
+            ),
+            s.MultiStepLR(o, [2, 4]),
+        ],
+        [6],
+    ),
+}
+
+CYCLIC = {
+    "triangular": ("SGD", dict(momentum=0.9), dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    "triangular2": (
+        "SGD",
+        dict(momentum=0.9),
+        dict(
+            base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"
+        ),
+    ),
+    "exp_range-adam": (
+        "Adam",
+        {},
+        dict(base_lr=0.001, max_lr=0.01, step_size_up=4, mode="exp_range", gamma=0.9),
+    ),
+    "scale_fn-iterations": (
+        "SGD",
+        dict(momentum=0.5),
+        dict(
+            base_lr=0.01,
+            max_lr=[0.1, 0.2],
+            step_size_up=2,
+            scale_fn=lambda x: 1 / (1 + x),
+            scale_mode="iterations",
+            base_momentum=0.3,
+            max_momentum=[0.6, 0.7],
+        ),
+    ),
+    "no-momentum": (
+        "Adagrad",
+        {},
+        dict(base_lr=0.01, max_lr=0.1, step_size_up=5, cycle_momentum=False),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_schedule_equals_torch(name):
+    records = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib)
+        records.append(_lr_record(opt, SCHEDULES[name](lib.optim.lr_scheduler, opt)))
+    assert records[0] == records[1]  # exactly: the same float operations in the same order
+
+
+@pytest.mark.parametrize("case", list(CYCLIC))
+def test_cyclic_lr_and_momentum_equal_torch(case):
+    opt_name, opt_options, options = CYCLIC[case]
+    keys = {"SGD": ("lr", "momentum"), "Adam": ("lr", "betas")}.get(opt_name, ("lr",))
+    records = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib, opt_name, **opt_options)
+        scheduler = lib.optim.lr_scheduler.CyclicLR(opt, **options)
+        records.append(_lr_record(opt, scheduler, keys=keys))
+    assert records[0] == records[1]
+
+
+def test_warm_restarts_with_fractional_epochs_equal_torch():
+    records = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib)
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3)
+        record = []
+        for epoch in range(12):
+            for i in range(4):
+                opt.step()
+                scheduler.step(epoch + i / 4)
+                record.append((scheduler.get_last_lr(), scheduler.T_i, scheduler.T_cur))
+        records.append(record)
+    assert records[0] == records[1]
+
+
+def _jsonable(state):
+    """A scheduler state dict with functions and partials replaced by their type names."""
+    if isinstance(state, dict):
+        return {k: _jsonable(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_jsonable(v) for v in state]
+    if callable(state):
+        return type(state).__name__
+    return state
+
+
+STATEFUL = {
+    **SCHEDULES,
+    "CyclicLR": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3, scale_fn=Shrink()),
+    "CyclicLR-exp_range": lambda s, o: s.CyclicLR(o, 0.01, 0.1, mode="exp_range", gamma=0.8),
+}
+
+
+@pytest.mark.parametrize("name", list(STATEFUL))
+def test_state_dict_equals_torch(name):
+    saved = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib, momentum=0.9)
+        scheduler = STATEFUL[name](lib.optim.lr_scheduler, opt)
+        _lr_record(opt, scheduler, epochs=7)
+        saved.append(_jsonable(scheduler.state_dict()))
+    assert saved[0] == saved[1]
+
+
+@pytest.mark.parametrize("name", list(STATEFUL))
+def test_loading_a_state_dict_continues_the_schedule(name):
+    """Saved after 7 epochs and loaded into a new scheduler on a new optimizer (built first,
+    then both restored, as torch advises): the next 10 epochs are those of the first run."""
+    runs = []
+    for resume in (False, True):
+        opt = _sched_optimizer(ember, momentum=0.9)
+        scheduler = STATEFUL[name](ember.optim.lr_scheduler, opt)
+        _lr_record(opt, scheduler, epochs=7)
+        if resume:
+            opt_state = copy.deepcopy(opt.state_dict())
+            sched_state = copy.deepcopy(scheduler.state_dict())
+            opt = _sched_optimizer(ember, momentum=0.9)
+            scheduler = STATEFUL[name](ember.optim.lr_scheduler, opt)
+            opt.load_state_dict(opt_state)
+            scheduler.load_state_dict(sched_state)
+        runs.append(_lr_record(opt, scheduler, epochs=10)[1:])
+    assert runs[0] == runs[1]
+
+
+ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`."
+
+
+@pytest.mark.parametrize(
+    "name", ["MultiplicativeLR", "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler"]
+)
+@pytest.mark.parametrize("optimizer_first", [True, False])
+def test_step_order_warning_like_torch(name, optimizer_first):
+    """Which scheduler steps warn that the optimizer has not stepped yet (SequentialLR and
+    ChainedScheduler warn through the schedulers inside), the same as torch."""
+    warned = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib)
+        scheduler = SCHEDULES[name](lib.optim.lr_scheduler, opt)
+        record = []
+        for _ in range(3):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                if optimizer_first:
+                    opt.step()
+                scheduler.step()
+            record.append(sum(str(w.message).startswith(ORDER_WARNING) for w in caught))
+        warned.append(record)
+    assert warned[0] == warned[1]
+    assert any(warned[0]) != optimizer_first
+
+
+def test_warm_restarts_never_warn_about_the_order_like_torch():
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib)
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            scheduler.step()
+            scheduler.step()
+
+
+BAD_SCHEDULERS = {
+    "ConstantLR-factor": lambda s, o: s.ConstantLR(o, factor=1.5),
+    "ConstantLR-negative": lambda s, o: s.ConstantLR(o, factor=-0.1),
+    "MultiplicativeLR-not-callable": lambda s, o: s.MultiplicativeLR(o, 0.9),
+    "MultiplicativeLR-count": lambda s, o: s.MultiplicativeLR(o, [lambda e: 1.0]),
+    "T_0-zero": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=0),
+    "T_0-float": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2.0),
+    "T_mult": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+    "eta_min": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, eta_min="0"),
+    "negative-epoch": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2).step(-1),
+    "CyclicLR-mode": lambda s, o: s.CyclicLR(o, 0.01, 0.1, mode="sine"),
+    "CyclicLR-lengths": lambda s, o: s.CyclicLR(o, [0.01], 0.1),
+    "CyclicLR-no-momentum": lambda s, o: s.CyclicLR(
+        type(o)([{"params": [p]} for g in o.param_groups for p in g["params"]]), 0.01, 0.1
+    ),
+    "CyclicLR-not-an-optimizer": lambda s, o: s.CyclicLR(o.param_groups, 0.01, 0.1),
+    "SequentialLR-empty": lambda s, o: s.SequentialLR(o, [], []),
+    "SequentialLR-milestones": lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2)], [3]),
+    "SequentialLR-plateau": lambda s, o: s.SequentialLR(
+        o, [s.StepLR(o, 2), s.ReduceLROnPlateau(o)], [3]
+    ),
+    "SequentialLR-no-optimizer": lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2), 3], [3]),
+    "ChainedScheduler-empty": lambda s, o: s.ChainedScheduler([]),
+    "ChainedScheduler-other-optimizer": lambda s, o: s.ChainedScheduler(
+        [s.StepLR(o, 2), s.StepLR(_sched_optimizer(ember if "ember" in s.__name__ else torch), 2)]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_SCHEDULERS))
+def test_scheduler_errors_like_torch(name):
+    errors = []
+    for lib in (ember, torch):
+        opt = _sched_optimizer(lib, "Adagrad" if name == "CyclicLR-no-momentum" else "SGD")
+        with pytest.raises(Exception) as info:
+            BAD_SCHEDULERS[name](lib.optim.lr_scheduler, opt)
+        errors.append((info.type.__name__, str(info.value).replace("torch.", "")))
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_repr_with_several_groups_like_torch(name):
+    reprs = []
+    for lib in (ember, torch):
+        params = _params(lib, _data(seed=0)[0])
+        groups = [{"params": params[:1]}, {"params": params[1:], "lr": 0.5}]
+        reprs.append(repr(getattr(lib.optim, name)(groups, lr=0.01)))
+    assert reprs[0] == reprs[1]

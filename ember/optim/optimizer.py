@@ -280,11 +280,13 @@ class Optimizer:
         self.param_groups = saved_groups
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
-        return "\n".join(lines) + "\n)"
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):  # PyTorch's: a blank line between groups
+            text += f"\nParameter Group {i}\n"
+            text += "".join(
+                f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params"
+            )
+        return text + ")"
 
 
 def _restored(param, index, name, value):
