@@ -249,8 +249,8 @@ def test_zero_grad_like_torch(name, set_to_none):
     results = {}
     for lib in (ember, torch):
         params = _params(lib, initial)
-        opt = getattr(lib.optim, name)(params, weight_decay=0.1) if name != "Rprop" else None
-        opt = opt or lib.optim.Rprop(params)
+        options = {} if name == "Rprop" else {"weight_decay": 0.1}  # Rprop has no decay
+        opt = getattr(lib.optim, name)(params, **options)
         _train(lib, opt, params, batches[:3])
         opt.zero_grad(set_to_none=set_to_none)
         assert all((p.grad is None) == set_to_none for p in params)
