@@ -2,7 +2,7 @@
 
 import numpy
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_lr
 
 __all__ = ["Adagrad"]
 
@@ -33,8 +33,7 @@ class Adagrad(Optimizer):
         differentiable=False,
         fused=None,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr)
         if not 0.0 <= lr_decay:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
         if not 0.0 <= weight_decay:

@@ -28,6 +28,14 @@ from ..tensor import Tensor, wrap
 __all__ = ["Optimizer"]
 
 
+def check_lr(lr):
+    """PyTorch's check of a learning rate: a number or a one-element tensor, not negative."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
 def _step_dtype():
     """PyTorch keeps step counts as 0-d float tensors: float64 when that is the default dtype,
     else float32."""
@@ -194,9 +202,15 @@ class Optimizer:
         return wrap(numpy.full_like(p._data, fill))
 
     @staticmethod
+    def _scalar_state(value):
+        """A per-parameter scalar (step count, NAdam's mu product, ASGD's eta) as PyTorch keeps
+        it: a 0-d float tensor, so it rounds as PyTorch's does."""
+        return wrap(numpy.asarray(value, _step_dtype()))
+
+    @staticmethod
     def _step_counter():
         """A step count as PyTorch keeps it: a 0-d float tensor."""
-        return wrap(numpy.zeros((), _step_dtype()))
+        return Optimizer._scalar_state(0.0)
 
     # ----- state dicts -------------------------------------------------------------------------
 
@@ -266,16 +280,19 @@ class Optimizer:
         self.param_groups = saved_groups
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
-        return "\n".join(lines) + "\n)"
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):  # PyTorch's: a blank line between groups
+            text += f"\nParameter Group {i}\n"
+            text += "".join(
+                f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params"
+            )
+        return text + ")"
 
 
 def _restored(param, index, name, value):
-    """A copy of one saved state value for ``param``: buffers take the parameter's dtype (and
-    must have its shape); step counts stay as saved."""
+    """A copy of one saved state value for ``param``: buffers and scalars (NAdam's mu_product)
+    take the parameter's dtype, as in PyTorch, and buffers must have its shape; step counts stay
+    as saved."""
     if name == "step":
         if isinstance(value, Tensor):
             return wrap(value._data.copy())
@@ -284,7 +301,7 @@ def _restored(param, index, name, value):
         value = wrap(value)
     if not isinstance(value, Tensor):
         return deepcopy(value)
-    if value._data.shape != param._data.shape:
+    if value._data.ndim and value._data.shape != param._data.shape:  # 0-d: a per-param scalar
         raise ValueError(
             f"loaded state of parameter {index} has {name!r} of shape {tuple(value.shape)}, "
             f"but the parameter has shape {tuple(param.shape)}"

@@ -2,7 +2,7 @@
 
 import numpy
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_lr
 
 __all__ = ["RMSprop"]
 
@@ -32,8 +32,7 @@ class RMSprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= momentum:

@@ -3,7 +3,7 @@
 import numpy
 
 from ..tensor import wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_lr
 
 __all__ = ["SGD"]
 
@@ -37,8 +37,7 @@ class SGD(Optimizer):
         differentiable=False,
         fused=None,
     ):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_lr(lr)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
