@@ -7,7 +7,7 @@ import warnings
 import numpy
 
 from . import backend, dtypes
-from .functions import _sizes
+from .functions import _SCALAR_NAMES, _sizes
 from .random import default_generator
 from .tensor import Tensor, wrap
 
@@ -68,6 +68,11 @@ def _infer(data, dtype=None):
         return array
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _to_arrays(data)
+    if isinstance(data, (list, tuple)) and dtype is None:
+        # NumPy scalars in a list keep their dtype, as in PyTorch: [numpy.float64(1)] is float64
+        numpy_dtype = _numpy_scalars_dtype(data)
+        if numpy_dtype is not None:
+            return numpy.array(data, dtype=numpy_dtype.numpy)
     try:
         array = numpy.array(data)
     except ValueError as error:
@@ -83,6 +88,24 @@ def _infer(data, dtype=None):
     if array.dtype.kind == "U":
         raise TypeError(f"new(): invalid data type '{array.dtype.kind}' (strings are not numbers)")
     return array
+
+
+def _numpy_scalars_dtype(data):
+    """The dtype PyTorch infers for a list holding NumPy scalars or arrays (None without any):
+    their dtypes and those of the Python numbers beside them, promoted together."""
+    items = list(_flat(data))
+    if not any(isinstance(x, (numpy.ndarray, numpy.generic)) for x in items):
+        return None
+    result = None
+    for x in items:
+        if isinstance(x, (numpy.ndarray, numpy.generic)):
+            d = dtypes.from_numpy_dtype(x.dtype)
+        elif isinstance(x, (bool, int, float)):
+            d = dtypes.scalar_dtype(x)
+        else:
+            return None
+        result = d if result is None else dtypes.promote_types(result, d)
+    return result
 
 
 def _flat(data):
@@ -179,6 +202,10 @@ empty = _filled(lambda xp, shape, d: xp.zeros(shape, d))  # zeroed: cheap, and n
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(size, int):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+        )
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
     d = dtypes.as_dtype(dtype)
@@ -237,20 +264,28 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return result
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def _spaced(values, steps, dtype, requires_grad):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    result = wrap(numpy.linspace(start, end, steps).astype(d.numpy))
+    result = wrap(values(steps).astype(d.numpy))
     if requires_grad:
         result.requires_grad_(True)
     return result
 
 
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    return _spaced(lambda n: numpy.linspace(start, end, n), steps, dtype, requires_grad)
+
+
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    return wrap(numpy.logspace(start, end, steps, base=base).astype(d.numpy))
+    return _spaced(lambda n: numpy.logspace(start, end, n, base=base), steps, dtype, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     result = wrap(backend.array_module(device or "cpu").eye(n, m, dtype=d.numpy))
     if requires_grad:
@@ -258,13 +293,16 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return result
 
 
-def _random(draw):
+def _random(draw, kernel):
     def make(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords):
         if "size" in keywords:
             size = (keywords.pop("size"),)
         if keywords:
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        if not d.is_floating_point:
+            name = _SCALAR_NAMES[d.numpy.name].title()
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
         rng = (generator or default_generator)._numpy
         result = wrap(_place(numpy.asarray(draw(rng, _shape(size)), d.numpy), None, device, False))
         if requires_grad:
@@ -274,8 +312,8 @@ def _random(draw):
     return make
 
 
-rand = _random(lambda rng, shape: rng.random(shape))
-randn = _random(lambda rng, shape: rng.standard_normal(shape))
+rand = _random(lambda rng, shape: rng.random(shape), "check_uniform_bounds")
+randn = _random(lambda rng, shape: rng.standard_normal(shape), "normal_kernel_cpu")
 
 
 def _floating_like(make, name):
@@ -299,12 +337,21 @@ def randint(
 ):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     rng = (generator or default_generator)._numpy
-    return wrap(rng.integers(low, high, _shape((size,))).astype(d.numpy))
+    result = wrap(rng.integers(low, high, _shape((size,))).astype(d.numpy))
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
 
 
 def randint_like(input, low=0, high=None, *, dtype=None):
+    if high is None:  # randint_like(x, high)
+        low, high = 0, low
     return randint(low, high, input.shape, dtype=dtype or input.dtype)
 
 

@@ -24,6 +24,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .ops.op import reduced_shape
 from .random import default_generator
 from .tensor import Tensor, _dim, apply, apply_unary, binary_function, unary_function, wrap
 
@@ -252,6 +253,33 @@ bitwise_not = _no_grad_binary(numpy.invert)
 isnan = _no_grad_binary(numpy.isnan)
 isinf = _no_grad_binary(numpy.isinf)
 isfinite = _no_grad_binary(numpy.isfinite)
+isposinf = _no_grad_binary(numpy.isposinf)
+isneginf = _no_grad_binary(numpy.isneginf)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    if input._data.dtype.kind != "f":  # integers and bools hold no NaN or inf
+        return clone(input)
+    return apply(E.nan_to_num, input, nan, posinf, neginf)
+
+
+def _tensors_only(name, function):
+    """A binary function that takes two tensors, as PyTorch's fmax (no Python number)."""
+
+    def checked(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                f"{builtins.type(other).__name__}"
+            )
+        return function(input, other)
+
+    checked.__name__ = name
+    return checked
+
+
+fmax = _tensors_only("fmax", _binary(E.fmax))
+fmin = _tensors_only("fmin", _binary(E.fmin))
 floor = _unary(E.UNARY["floor"], floating=False)
 ceil = _unary(E.UNARY["ceil"], floating=False)
 trunc = _unary(E.UNARY["trunc"], floating=False)
@@ -410,6 +438,8 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     condition = as_tensor_operand(condition)
+    if condition._data.dtype == numpy.uint8:  # PyTorch still takes its old bool type
+        condition = wrap(condition._data.astype(bool))
     if condition._data.dtype.kind != "b":
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor "
@@ -460,14 +490,19 @@ def _return_type(name):
 
 sort_result = _return_type("sort")
 topk_result = _return_type("topk")
-# Sorted values are gathered from where the indices say; PyTorch names the node after the op.
+# Sorted values are gathered from where the indices say; PyTorch names the node after the op,
+# and sort's overload with ``stable`` as a keyword apart (SortBackward1).
 _SORT = renamed(I.gather, "SortBackward0")
+_STABLE_SORT = renamed(I.gather, "SortBackward1")
 _TOPK = renamed(I.gather, "TopkBackward0")
+_UNSET = object()  # sort(stable=...) given or not: PyTorch's two overloads
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
     d = _dim(dim, input.ndim)
     data = input._data
+    if data.ndim == 0:
+        return wrap(numpy.zeros((), numpy.int64))
     if not descending:  # NumPy puts NaN last: the largest, as in PyTorch
         return wrap(numpy.argsort(data, axis=d, kind="stable").astype(numpy.int64))
     if data.dtype.kind != "f":  # ~x reverses the order of every integer (and bool) exactly
@@ -480,18 +515,212 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return wrap(order.astype(numpy.int64))
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def _selected(op, input, d, indices):
+    """The values at ``indices`` along ``d`` (a gather named ``op``); a 0-d tensor is its own."""
+    if input.ndim == 0:
+        return apply(renamed(S.clone, op.name), input)
+    return apply(op, input, d, indices._data)
+
+
+def sort(input, dim=-1, descending=False, stable=_UNSET):
     """Sorted values (differentiable: a gather) and where they came from."""
     indices = argsort(input, dim, descending)
-    return sort_result(apply(_SORT, input, _dim(dim, input.ndim), indices._data), indices)
+    op = _SORT if stable is _UNSET else _STABLE_SORT
+    return sort_result(_selected(op, input, _dim(dim, input.ndim), indices), indices)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     d = _dim(dim, input.ndim)
-    if not 0 <= k <= input.shape[d]:
-        raise RuntimeError(f"selected index k out of range (k={k}, dim size {input.shape[d]})")
-    indices = narrow(argsort(input, d, descending=largest), d, 0, k)
-    return topk_result(apply(_TOPK, input, d, indices._data), indices)
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"selected index k out of range (k={k}, dim size {size})")
+    indices = argsort(input, d, descending=largest)
+    if input.ndim:
+        indices = narrow(indices, d, 0, k)
+    return topk_result(_selected(_TOPK, input, d, indices), indices)
+
+
+# ----- order statistics ----------------------------------------------------------------------
+
+kthvalue_result = _return_type("kthvalue")
+median_result = _return_type("median")
+nanmedian_result = _return_type("nanmedian")
+mode_result = _return_type("mode")
+cummax_result = _return_type("cummax")
+cummin_result = _return_type("cummin")
+
+
+def _take_at(name, result_type, input, d, index, keepdim):
+    """``result_type(values, indices)`` for ``index`` (keeping dim ``d``) chosen along ``d``."""
+    values = apply(renamed(R.take_at, name), input, d, index, keepdim)
+    if input.ndim and not keepdim:
+        index = numpy.squeeze(index, d)
+    return result_type(values, wrap(index.astype(numpy.int64)))
+
+
+def _sorted_positions(input, d, position):
+    """The indices along ``d`` of the elements at ``position`` (an array keeping dim ``d``) of
+    a stable ascending sort (NaN last)."""
+    order = numpy.argsort(input._data, axis=d, kind="stable")
+    return numpy.take_along_axis(order, position, d)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    d = _dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if input.ndim == 0:
+        return _take_at("KthvalueBackward0", kthvalue_result, input, d, numpy.zeros((), int), 0)
+    position = numpy.full(reduced_shape(input.shape, d, True), k - 1)
+    index = _sorted_positions(input, d, position)
+    return _take_at("KthvalueBackward0", kthvalue_result, input, d, index, keepdim)
+
+
+def _median(name, ignore_nan, whole_op, result_type):
+    def function(input, dim=None, keepdim=False):
+        if dim is None:  # (of nothing: NaN, as PyTorch)
+            return apply(whole_op, input)
+        d = _dim(dim, input.ndim)
+        _empty_check(input, name, d)
+        backward = f"{name.title()}Backward1"
+        if input.ndim == 0:
+            return _take_at(backward, result_type, input, d, numpy.zeros((), int), 0)
+        data = input._data
+        valid = numpy.sum(data == data, axis=d, keepdims=True)  # the non-NaN count
+        if ignore_nan:  # the lower median of the non-NaN values (the first NaN if all are)
+            position = numpy.maximum(valid - 1, 0) // 2
+        else:  # NaN wins: the first NaN in the sort, where there is one
+            size = data.shape[d]
+            position = numpy.where(valid < size, valid, (size - 1) // 2)
+        index = _sorted_positions(input, d, position)
+        return _take_at(backward, result_type, input, d, index, keepdim)
+
+    function.__name__ = name
+    return function
+
+
+median = _median("median", False, R.median_all, median_result)
+nanmedian = _median("nanmedian", True, R.nanmedian_all, nanmedian_result)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and its
+    last index, as PyTorch."""
+    d = _dim(dim, input.ndim)
+    if input.ndim == 0:
+        return _take_at("ModeBackward0", mode_result, input, d, numpy.zeros((), int), 0)
+    data = numpy.moveaxis(input._data, d, -1)
+    rows = data.reshape(-1, data.shape[-1])
+    index = numpy.empty(len(rows), numpy.int64)
+    for r, row in enumerate(rows):
+        _, inverse, counts = numpy.unique(row, return_inverse=True, return_counts=True)
+        best = numpy.argmax(counts)  # unique sorts its values: the smallest most frequent
+        index[r] = numpy.flatnonzero(inverse.reshape(-1) == best)[-1]
+    index = numpy.moveaxis(index.reshape(data.shape[:-1] + (1,)), -1, d)
+    return _take_at("ModeBackward0", mode_result, input, d, index, keepdim)
+
+
+def _running(name, result_type, better):
+    """cummax/cummin: running extreme along ``dim`` and where it was last reached (a NaN, once
+    seen, stays), as PyTorch; the values are a gather at those indices."""
+
+    def function(input, dim):
+        d = _dim(dim, input.ndim)
+        data = input._data
+        if data.ndim == 0:
+            values = apply(renamed(S.clone, f"{name.title()}Backward0"), input)
+            return result_type(values, wrap(numpy.zeros((), numpy.int64)))
+        moved = numpy.moveaxis(data, d, 0)
+        index = numpy.zeros(moved.shape, numpy.int64)
+        best = moved[0] if moved.shape[0] else None
+        for j in range(1, moved.shape[0]):
+            x = moved[j]
+            take = (x != x) | ((best == best) & better(x, best))
+            index[j] = numpy.where(take, j, index[j - 1])
+            best = numpy.where(take, x, best)
+        index = numpy.moveaxis(index, 0, d)
+        values = apply(renamed(I.gather, f"{name.title()}Backward0"), input, d, index)
+        return result_type(values, wrap(index))
+
+    function.__name__ = name
+    return function
+
+
+cummax = _running("cummax", cummax_result, numpy.greater_equal)
+cummin = _running("cummin", cummin_result, numpy.less_equal)
+
+
+def logcumsumexp(input, dim):
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("logcumsumexp_out_cpu", input)
+    return apply(R.logcumsumexp, input, _dim(dim, input.ndim))
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each of ``input`` would go in ``sorted_sequence`` (its last dim, row by row)."""
+    side = side or ("right" if right else "left")
+    scalar = not isinstance(input, Tensor)
+    values = numpy.asarray(input if scalar else input._data)
+    sequence = sorted_sequence._data
+    if sorter is not None:
+        sequence = numpy.take_along_axis(sequence, sorter._data, -1)
+    if sequence.ndim == 1:
+        found = numpy.searchsorted(sequence, values, side=side)
+    else:
+        if sequence.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(
+                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                "dimensions of boundaries tensor and input value tensor must match, but we got "
+                f"boundaries tensor {list(sequence.shape)} and input value tensor "
+                f"{list(values.shape)}"
+            )
+        rows = sequence.reshape(-1, sequence.shape[-1])
+        wanted = values.reshape(len(rows), -1)
+        found = numpy.stack([numpy.searchsorted(r, w, side=side) for r, w in zip(rows, wanted)])
+        found = found.reshape(values.shape)
+    return wrap(numpy.asarray(found, numpy.int32 if out_int32 else numpy.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input, bins=100, min=0, max=0):
+    data = input._data
+    if data.dtype.kind != "f":
+        raise _not_implemented("histogram_cpu", input)
+    low, high = float(min), float(max)
+    if low == high and data.size:
+        low, high = float(data.min()), float(data.max())
+    if low == high:  # PyTorch widens an empty range by one on each side
+        low, high = low - 1, high + 1
+    if low > high:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    inside = data[(data >= low) & (data <= high)]
+    counts, _ = numpy.histogram(inside, bins=bins, range=(low, high))
+    return wrap(counts.astype(data.dtype))
+
+
+def bincount(input, weights=None, minlength=0):
+    data = input._data
+    if data.dtype.kind not in "iu":
+        raise _not_implemented("bincount_cpu", input)
+    if data.ndim != 1 or (data.size and data.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return wrap(numpy.bincount(data, minlength=minlength).astype(numpy.int64))
+    w = weights._data
+    # float weights count in their own dtype; any other weights in float64
+    d = w.dtype if w.dtype in (numpy.float32, numpy.float64) else numpy.float64
+    return wrap(numpy.bincount(data, weights=w, minlength=minlength).astype(d))
+
+
+def count_nonzero(input, dim=None):
+    axis = _axes(dim, input.ndim)
+    return wrap(numpy.asarray(numpy.count_nonzero(input._data, axis=axis), numpy.int64))
 
 
 def _broadcast_shape(*shapes):
@@ -531,6 +760,11 @@ def lerp(input, end, weight):
     if isinstance(weight, Tensor):
         return apply(E.lerp_tensor, input, end, weight)
     return apply(E.lerp, input, end, weight)
+
+
+def _not_implemented(kernel, t):
+    """PyTorch's error for a kernel without a loop for ``t``'s dtype."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(t, True)}'")
 
 
 def _type_name(t, title=False):
@@ -699,7 +933,7 @@ def argmax(input, dim=None, keepdim=False):
     _no_bool(input, "argmax")
     axis = None if dim is None else _dim(dim, input.ndim)
     _empty_check(input, "argmax", axis, IndexError)
-    result = numpy.argmax(input._data, axis=axis, keepdims=keepdim and axis is not None)
+    result = numpy.argmax(input._data, axis=axis, keepdims=keepdim)
     return wrap(numpy.asarray(result, dtype=numpy.int64))
 
 
@@ -707,7 +941,7 @@ def argmin(input, dim=None, keepdim=False):
     _no_bool(input, "argmin")
     axis = None if dim is None else _dim(dim, input.ndim)
     _empty_check(input, "argmin", axis, IndexError)
-    result = numpy.argmin(input._data, axis=axis, keepdims=keepdim and axis is not None)
+    result = numpy.argmin(input._data, axis=axis, keepdims=keepdim)
     return wrap(numpy.asarray(result, dtype=numpy.int64))
 
 
@@ -766,23 +1000,33 @@ def _implicit_dim(input, dim):
     return 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy choice when dim is omitted
 
 
+def _logical_reduction(reduce, input, dim, keepdim):
+    result = numpy.asarray(reduce(input._data, axis=_axes(dim, input.ndim), keepdims=keepdim))
+    if input._data.dtype == numpy.uint8:  # PyTorch keeps uint8 (its old bool type)
+        result = result.astype(numpy.uint8)
+    return wrap(result)
+
+
 def all(input, dim=None, keepdim=False):
-    return wrap(
-        numpy.asarray(numpy.all(_array(input), axis=_axes(dim, input.ndim), keepdims=keepdim))
-    )
+    return _logical_reduction(numpy.all, input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    return wrap(
-        numpy.asarray(numpy.any(_array(input), axis=_axes(dim, input.ndim), keepdims=keepdim))
-    )
+    return _logical_reduction(numpy.any, input, dim, keepdim)
+
+
+def _same_dtypes(input, other):
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_type_name(input, True)} did not match {_type_name(other, True)}")
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _same_dtypes(input, other)
     return bool(numpy.allclose(_array(input), _array(other), rtol, atol, equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _same_dtypes(input, other)
     return wrap(numpy.isclose(_array(input), _array(other), rtol, atol, equal_nan))
 
 
@@ -2594,6 +2838,21 @@ _METHODS = dict(
     isnan=isnan,
     isinf=isinf,
     isfinite=isfinite,
+    isposinf=isposinf,
+    isneginf=isneginf,
+    nan_to_num=nan_to_num,
+    fmax=fmax,
+    fmin=fmin,
+    kthvalue=kthvalue,
+    median=median,
+    nanmedian=nanmedian,
+    mode=mode,
+    cummax=cummax,
+    cummin=cummin,
+    logcumsumexp=logcumsumexp,
+    histc=histc,
+    bincount=bincount,
+    count_nonzero=count_nonzero,
     floor=floor,
     ceil=ceil,
     trunc=trunc,

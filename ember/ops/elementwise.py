@@ -321,6 +321,45 @@ _BINARY = [
 # fmt: on
 
 
+def _fmax_keeps_a(a, b):
+    # fmax takes a where a >= b or b is NaN: all of the gradient goes there (none split on ties)
+    return (a >= b) | (b != b)
+
+
+def _fmin_keeps_a(a, b):
+    return (a <= b) | (b != b)
+
+
+def _nan_ignoring(name, forward, keeps_a, word):
+    return Op(
+        name,
+        forward,
+        (
+            lambda xp, g, a, b, out: xp.where(keeps_a(a, b), g, 0),
+            lambda xp, g, a, b, out: xp.where(keeps_a(a, b), 0, g),
+        ),
+        (f"grad_a = grad where a {word} b or b is NaN", "grad_b = grad elsewhere"),
+        broadcasts=True,
+    )
+
+
+fmax = _nan_ignoring("FmaxBackward0", numpy.fmax, _fmax_keeps_a, ">=")
+fmin = _nan_ignoring("FminBackward0", numpy.fmin, _fmin_keeps_a, "<=")
+
+
+def _nan_to_num(a, nan, posinf, neginf):
+    return numpy.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+
+nan_to_num = Op(
+    "NanToNumBackward0",
+    _nan_to_num,
+    # |a| < inf is false for NaN and the infinities (and needs no isfinite in either namespace)
+    (lambda xp, g, a, nan, posinf, neginf, out: xp.where(xp.abs(a) < math.inf, g, 0),),
+    "grad_a = grad where a is finite, else 0",
+)
+
+
 def _where_forward(condition, a, b):
     return numpy.where(condition, a, b)
 

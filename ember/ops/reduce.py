@@ -327,3 +327,76 @@ log_softmax = Op(
     "grad_a = grad - softmax(a) * sum(grad)",
     saves="out",
 )
+
+
+def _take_at(a, axis, index, keepdims):
+    if a.ndim == 0:
+        return a.copy()
+    values = numpy.take_along_axis(a, index, axis)
+    return values if keepdims else numpy.squeeze(values, axis)
+
+
+def _take_at_vjp(xp, g, a, axis, index, keepdims, out):
+    if a.ndim == 0:
+        return g
+    values = g if keepdims else xp.expand_dims(g, axis)
+    return xp.scatter_add_along(a.shape, axis, index, values, g.dtype)
+
+
+# The value at a chosen index along a dim (kthvalue, median, mode; ``index`` keeps the dim): the
+# gradient goes back to that one element. Each function renames it after itself.
+take_at = Op(
+    "TakeAtBackward0",
+    _take_at,
+    (_take_at_vjp,),
+    "grad_a = grad at the selected index along dim, else 0",
+    saves="",
+)
+
+
+def _whole_median(a, ignore_nan):
+    flat = numpy.sort(a, axis=None)  # NaN last
+    valid = int(numpy.count_nonzero(flat == flat))
+    if valid == 0 or (valid < flat.size and not ignore_nan):
+        return numpy.asarray(numpy.nan, a.dtype)
+    return flat[(valid - 1) // 2].copy()  # the lower of the two middle values, as PyTorch
+
+
+# median() of a whole tensor: its gradient is shared evenly by every element equal to it (the NaNs
+# when it is NaN), as PyTorch's evenly_distribute_backward.
+median_all = Op(
+    "MedianBackward0",
+    lambda a: _whole_median(a, False),
+    (lambda xp, g, a, out: extreme_all_vjp(xp, g, a, None, False, out),),
+    "grad_a = grad split evenly among the elements equal to the median",
+    saves="args+out",
+)
+nanmedian_all = Op(
+    "NanmedianBackward0",
+    lambda a: _whole_median(a, True),
+    (lambda xp, g, a, out: extreme_all_vjp(xp, g, a, None, False, out),),
+    "grad_a = grad split evenly among the elements equal to the median",
+    saves="args+out",
+)
+
+
+def _logcumsumexp(a, axis):
+    return a.copy() if a.ndim == 0 else numpy.logaddexp.accumulate(a, axis=axis)
+
+
+def _logcumsumexp_vjp(xp, g, a, axis, out):
+    # out_j = log sum_{i<=j} exp(a_i), so grad_a_i = sum_{j>=i} grad_j exp(a_i - out_j); both
+    # exponents are taken against the last (largest) out, so that exp(a_i - last) <= 1.
+    if a.ndim == 0:
+        return g
+    last = xp.take(out, numpy.array([a.shape[axis] - 1]), axis)
+    return xp.exp(a - last) * _reverse_cumsum(xp, g * xp.exp(last - out), axis)
+
+
+logcumsumexp = Op(
+    "LogcumsumexpBackward0",
+    _logcumsumexp,
+    (_logcumsumexp_vjp,),
+    "grad_a_i = sum over j >= i of grad_j * exp(a_i - out_j)",
+    saves="args+out",
+)
