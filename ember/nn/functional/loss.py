@@ -12,10 +12,13 @@ import warnings
 
 import numpy
 
+from ... import creation as _creation
 from ... import functions as _functions
 from ...autograd.grad_mode import STATE
 from ...ops import loss as L
 from ...tensor import Tensor, apply, wrap
+from . import activation as _activation
+from . import distance as _distance
 
 __all__ = [
     "mse_loss",
@@ -29,9 +32,19 @@ __all__ = [
     "kl_div",
     "margin_ranking_loss",
     "cosine_embedding_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")
+CLASS_INDEX_DTYPES = (numpy.int64, numpy.uint8)  # PyTorch's nll_loss takes no other
 
 
 def reduction_of(size_average, reduce, reduction, allowed=REDUCTIONS):
@@ -80,6 +93,8 @@ def _constant(value, input, name, function):
 
 
 def _regression_target(input, target, function):
+    """``target`` checked against ``input``: floating, broadcastable (with PyTorch's warning when
+    the shapes differ), in the input's dtype."""
     a, b = getattr(input, "_data", None), getattr(target, "_data", None)
     if (
         a is not None
@@ -111,18 +126,33 @@ def _regression_target(input, target, function):
 # ----- regression -------------------------------------------------------------------------------
 
 
+def _promoted(input, target):
+    """``input`` in the wider float dtype of the two, as PyTorch's mse, l1 and smooth-l1 losses
+    and kl_div compute (huber and binary cross-entropy keep the input's)."""
+    a, b = getattr(input, "_data", None), getattr(target, "_data", None)
+    if a is None or b is None or a.dtype == b.dtype or b.dtype.kind != "f" or a.dtype.kind != "f":
+        return input
+    return input.to(target.dtype) if numpy.promote_types(a.dtype, b.dtype) == b.dtype else input
+
+
 def mse_loss_call(input, target, reduction):
+    input = _promoted(input, target)
     return (L.mse_loss, input, _regression_target(input, target, "mse_loss"), reduction)
 
 
 def l1_loss_call(input, target, reduction):
-    return (L.l1_loss, input, _regression_target(input, target, "l1_loss"), reduction)
+    input = _promoted(input, target)
+    target = _regression_target(input, target, "l1_loss")
+    return (L.l1_loss_by_reduction[reduction], input, target, reduction)
 
 
 def smooth_l1_loss_call(input, target, reduction, beta):
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input = _promoted(input, target)
     target = _regression_target(input, target, "smooth_l1_loss")
+    if beta == 0:  # PyTorch's l1_loss then
+        return (L.l1_loss_by_reduction[reduction], input, target, reduction)
     return (L.smooth_l1_loss, input, target, reduction, float(beta))
 
 
@@ -170,10 +200,9 @@ def _class_weight(weight, input, n_classes, function):
 def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_loss"):
     _floating(input, function)
     _tensor(target, "target", function)
-    if target.is_floating_point() or target.dtype.name == "bool":
-        raise RuntimeError(
-            f"{function}(): target must hold class indices (an integer tensor), got {target.dtype}"
-        )
+    if target._data.dtype not in CLASS_INDEX_DTYPES:
+        found = _functions._type_name(target, True)
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {found}")
     if input.ndim == 0:
         raise ValueError(f"{function}(): expected input with at least 1 dimension (classes), got 0")
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
@@ -194,7 +223,8 @@ def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_
         bad = used[(used < 0) | (used >= n_classes)][0]
         raise IndexError(f"Target {bad} is out of bounds.")
     weight = _class_weight(weight, input, n_classes, function)
-    return (L.nll_loss, input, indices, weight, int(ignore_index), reduction)
+    op = L.nll_loss_2d if input.ndim > 2 else L.nll_loss
+    return (op, input, indices, weight, int(ignore_index), reduction)
 
 
 def nll_loss(
@@ -224,11 +254,12 @@ def cross_entropy(
     reduction = reduction_of(size_average, reduce, reduction)
     indices = _fused_cross_entropy_target(input, target, weight, ignore_index, reduction)
     if indices is not None and 0.0 <= label_smoothing <= 1.0:
-        return apply(L.cross_entropy, input, indices, float(label_smoothing))
+        op = L.cross_entropy_smoothed if label_smoothing else L.cross_entropy
+        return apply(op, input, indices, float(label_smoothing))
     _floating(input, "cross_entropy")
     _tensor(target, "target", "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
         raise ValueError("cross_entropy(): expected input with at least 1 dimension (classes)")
     dim = class_dim(input)
@@ -275,7 +306,7 @@ def _fused_cross_entropy_target(input, target, weight, ignore_index, reduction):
     if (
         logits.ndim != 2
         or logits.dtype.kind != "f"
-        or indices.dtype.kind not in "iu"
+        or indices.dtype not in CLASS_INDEX_DTYPES
         or indices.shape != logits.shape[:1]
         or not indices.size
     ):
@@ -388,12 +419,11 @@ def binary_cross_entropy_with_logits(
 
 def kl_div_call(input, target, reduction, log_target):
     function = "kl_div"
-    target = _same_size(
-        input,
-        target,
-        function,
-        "kl_div(): target size ({target}) must be the same as input size ({input})",
-    )
+    _floating(input, function)
+    input = _promoted(input, target)
+    target = _like_input(target, input, "target", function)
+    # PyTorch computes target * (log target - input): its error names the target first.
+    _functions._broadcast_shape(target.shape, input.shape)  # no warning, unlike mse_loss
     if reduction == "mean":
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support "
@@ -402,7 +432,11 @@ def kl_div_call(input, target, reduction, log_target):
             "major release.",
             stacklevel=3,
         )
-    return (L.kl_div, input, target, reduction, bool(log_target))
+    log_target = bool(log_target)
+    if reduction == "batchmean" and input.ndim == 0:
+        reduction = "sum"  # PyTorch divides by the batch size only when there is a batch dim
+    op = L.kl_div_by_reduction.get(reduction) or L.kl_div_by_reduction[reduction, log_target]
+    return (op, input, target, reduction, log_target)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -444,3 +478,209 @@ def cosine_embedding_loss(
     positive = _functions.where(target == 1, 1 - cos, 0.0)
     negative = _functions.where(target == -1, _functions.clamp_min(cos - margin, 0), 0.0)
     return _reduced(positive + negative, reduction)
+
+
+# ----- more PyTorch losses: compositions (autograd differentiates them) unless PyTorch's own
+# backward is one node, then one op of ember.ops.loss ------------------------------------------
+
+
+def poisson_nll_loss(
+    input,
+    target,
+    log_input=True,
+    full=False,
+    size_average=None,
+    eps=1e-8,
+    reduce=None,
+    reduction="mean",
+):
+    """``exp(input) - target input`` (or ``input - target log(input + eps)``), plus Stirling's
+    approximation of ``log(target!)`` where ``target > 1`` when ``full``."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    if log_input:
+        loss = _functions.exp(input) - target * input
+    else:
+        loss = input - target * _functions.log(input + eps)
+    if full:
+        stirling = (
+            target * _functions.log(target) - target + 0.5 * _functions.log(2 * math.pi * target)
+        )
+        loss = loss + _functions.masked_fill(stirling, target <= 1, 0)
+    return _reduced(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """``0.5 (log var + (input - target)^2 / var)``, var clamped at ``eps`` (its gradient passes
+    the clamp unchanged, as in PyTorch); var may have one dim fewer or of size 1."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * _creation.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (
+            input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1
+        ):
+            raise ValueError("var is of incorrect size")
+    if reduction not in REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var + wrap(numpy.maximum(var._data, eps) - var._data)  # the clamp, outside autograd
+    loss = 0.5 * (_functions.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduced(loss, reduction)
+
+
+def hinge_embedding_loss(
+    input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"
+):
+    """``input`` where target is 1, ``max(0, margin - input)`` where it is -1 (both terms
+    where it is neither, as in PyTorch)."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    zeros = _creation.zeros_like(input)
+    margin_term = _functions.where(target != 1, _functions.clamp_min(margin - input, 0), zeros)
+    return _reduced(margin_term + _functions.where(target != -1, input, zeros), reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """``log(1 + exp(-target * input))`` for targets of +1/-1."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _floating(input, "soft_margin_loss")
+    _no_grad_target(target, "soft_margin_loss", "target")
+    return apply(L.soft_margin_loss, input, _like_input(target, input, "target", "x"), reduction)
+
+
+def _no_grad_target(value, function, name):
+    _tensor(value, name, function)
+    if value._rg and STATE.enabled:
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument "
+            f"'{name}'. This input cannot have requires_grad True."
+        )
+
+
+def _margin_input(input, target, function):
+    _floating(input, function)
+    _tensor(target, "target", function)
+    if input.ndim > 2 or input.numel() == 0 and input.ndim != 2:
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
+        )
+    if target.dtype.name != "int64":
+        raise RuntimeError(
+            f"expected scalar type Long but found {_functions._type_name(target, True)}"
+        )
+
+
+def multi_margin_loss(
+    input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    """Per sample, ``sum over j != y of max(0, margin - x[y] + x[j])^p * weight[y] / C``."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    function = "multi_margin_loss"
+    _margin_input(input, target, function)
+    n_classes = input.shape[-1]
+    samples = 1 if input.ndim < 2 else input.shape[0]
+    if target.numel() != samples or (input.ndim == 2 and target.ndim != 1):
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{samples}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    indices = target._data
+    if indices.size and (indices.min() < 0 or indices.max() >= n_classes):
+        raise RuntimeError("target out of range")
+    if weight is not None:
+        _no_grad_target(weight, function, "weight")
+        if weight.shape != (n_classes,):
+            raise RuntimeError(
+                f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}"
+            )
+        weight = weight._data.astype(input._data.dtype, copy=False)
+    return apply(L.multi_margin_loss, input, indices, p, float(margin), weight, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Per sample, ``sum over target classes y and other classes k of max(0, 1 - (x[y] - x[k]))
+    / C``; the target lists class indices, ended by the first -1."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _margin_input(input, target, "multilabel_margin_loss")
+    if target.shape != input.shape:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    indices = target._data
+    if indices.size and (indices.min() < -1 or indices.max() >= input.shape[-1]):
+        raise RuntimeError("argument #2 'target' is out of range")
+    return apply(L.multilabel_margin_loss, input, indices, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    """Binary cross-entropy of ``sigmoid(input)`` per class, averaged over the classes (last
+    dim): one loss per sample."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    logsigmoid = _activation.logsigmoid
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
+    return _reduced(loss, reduction)
+
+
+def _triplet(anchor, positive, negative, distance, margin, swap, reduction):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.ndim, positive.ndim, negative.ndim)
+    if len(set(dims)) != 1:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative "
+            f"{dims[2]}D inputs"
+        )
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = _functions.minimum(dist_neg, distance(positive, negative))
+    return _reduced(_functions.clamp_min(margin + dist_pos - dist_neg, 0), reduction)
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin=1.0,
+    p=2,
+    eps=1e-6,
+    swap=False,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))``, ``d`` the p-norm
+    distance (with ``swap``, ``d(anchor, negative)`` is at most ``d(positive, negative)``)."""
+    reduction = reduction_of(size_average, reduce, reduction)
+
+    def distance(x1, x2):
+        return _distance.pairwise_distance(x1, x2, p, eps)
+
+    return _triplet(anchor, positive, negative, distance, margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False, reduction="mean"
+):
+    """:func:`triplet_margin_loss` with any ``distance_function(x1, x2)`` (pairwise distance
+    by default)."""
+    reduction = reduction_of(None, None, reduction)
+    distance = distance_function or _distance.pairwise_distance
+    return _triplet(anchor, positive, negative, distance, margin, swap, reduction)
