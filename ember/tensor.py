@@ -182,7 +182,7 @@ class Tensor:
             )
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients "
+                "Only Tensors of floating point dtype can require gradients "
                 f"(this one is {self.dtype})"
             )
         if self._grad_fn is None:

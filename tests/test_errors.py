@@ -277,6 +277,16 @@ def test_requires_grad_on_an_integer_tensor(make):
             make(lib)
 
 
+def test_requires_grad_error_uses_the_issues_words():
+    # Issue 2 quotes the message with a capital O, as PyTorch's factory functions spell it.
+    for make in (
+        lambda: ember.ones(2, dtype=ember.int64).requires_grad_(),
+        lambda: ember.tensor([1, 2], requires_grad=True),
+    ):
+        with pytest.raises(RuntimeError, match="Only Tensors of floating point dtype can require"):
+            make()
+
+
 # ----- in-place on a leaf that requires grad ------------------------------------------------------
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation"
