@@ -82,8 +82,8 @@ def test_one_hot_matches_torch():
         ),
         (
             lambda F: F.embedding(ember.tensor([0]), ember.zeros(3, 2), padding_idx=3),
-            ValueError,
-            "padding_idx must be within num_embeddings",
+            AssertionError,
+            "Padding_idx must be within num_embeddings",
         ),
         (
             lambda F: F.one_hot(ember.tensor([1, 4]), 3),
@@ -204,9 +204,9 @@ def test_interpolate_gradchecks():
     "call, message",
     [
         (lambda F, x: F.interpolate(x), "only one of size or scale_factor"),
-        (lambda F, x: F.interpolate(x, size=3, mode="linear"), "expects a 3D input"),
+        (lambda F, x: F.interpolate(x, size=3, mode="linear"), "but linear mode needs 3D input"),
         (lambda F, x: F.interpolate(x, size=3, align_corners=True), "align_corners option"),
-        (lambda F, x: F.interpolate(x, size=3, mode="bicubic"), "'bicubic' is not supported"),
+        (lambda F, x: F.interpolate(x, size=3, mode="lanczos"), "'lanczos' is not supported"),
         (lambda F, x: F.interpolate(x[0, 0], size=3), "expected a 3D, 4D or 5D input"),
     ],
 )

@@ -7,6 +7,7 @@ from .activation import (
     elu_,
     gelu,
     glu,
+    gumbel_softmax,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -23,6 +24,7 @@ from .activation import (
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
     softsign,
     tanh,
@@ -32,7 +34,7 @@ from .attention import scaled_dot_product_attention
 from .channel_dropout import dropout1d, dropout2d, dropout3d
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, fold, unfold
 from .distance import cosine_similarity, normalize, pairwise_distance
-from .dropout import dropout
+from .dropout import alpha_dropout, dropout, feature_alpha_dropout
 from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
@@ -56,7 +58,14 @@ from .loss import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from .normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from .padding import pad
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import (
@@ -73,6 +82,7 @@ from .pooling import (
 )
 from .sparse import embedding, embedding_bag, one_hot
 from .upsampling import interpolate, upsample
+from .vision import affine_grid, grid_sample
 
 __all__ = [
     "elu",
@@ -166,4 +176,14 @@ __all__ += [  # more PyTorch functions
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "embedding_bag",
+]
+
+__all__ += [  # the rest of PyTorch's functions
+    "softmin",
+    "gumbel_softmax",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "local_response_norm",
+    "affine_grid",
+    "grid_sample",
 ]

@@ -1,11 +1,16 @@
 """Activation functions. Each is one op of :mod:`ember.ops` (its forward and VJP side by side);
 here are PyTorch's arguments, the in-place forms and the errors."""
 
+import warnings
+
+import numpy
+
 from ... import functions as _functions
 from ...ops import elementwise as E
 from ...ops import layers as _layers
 from ...ops import renamed
-from ...tensor import Tensor, apply
+from ...random import default_generator
+from ...tensor import Tensor, apply, wrap
 
 __all__ = [
     "relu",
@@ -33,6 +38,8 @@ __all__ = [
     "tanh",
     "softmax",
     "log_softmax",
+    "softmin",
+    "gumbel_softmax",
 ]
 
 sigmoid = _functions.sigmoid
@@ -213,3 +220,33 @@ def glu(input, dim=-1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {n}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-input)`` along ``dim`` (negated before any ``dtype`` cast, as PyTorch does)."""
+    if dim is None:
+        warnings.warn(
+            "Implicit dimension choice for softmin has been deprecated. "
+            "Change the call to include dim=X as an argument.",
+            stacklevel=_stacklevel,
+        )
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return _functions.softmax(-input, dim, dtype)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel
+    noise ``g = -log(Exponential(1))``. ``hard=True`` returns the one-hot of the sample's argmax
+    whose gradient is the soft sample's (the straight-through estimator)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    dtype = logits._data.dtype
+    noise = -numpy.log(default_generator._numpy.standard_exponential(logits._data.shape))
+    soft = _functions.softmax((logits + wrap(noise.astype(dtype))) / tau, dim)
+    if not hard:
+        return soft
+    axis = dim % soft.ndim
+    index = numpy.expand_dims(soft._data.argmax(axis), axis)
+    one_hot = numpy.zeros_like(soft._data)
+    numpy.put_along_axis(one_hot, index, 1, axis)
+    return wrap(one_hot) - soft.detach() + soft

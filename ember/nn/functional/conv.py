@@ -18,6 +18,8 @@ __all__ = [
     "fold",
     "convolution_arguments",
     "transposed_arguments",
+    "unfold_arguments",
+    "fold_arguments",
 ]
 
 
@@ -244,6 +246,12 @@ def _fold_geometry(name, kernel_size, dilation, padding, stride):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) -> (N, C * kh * kw, L), one column per position of a sliding window."""
+    op, x, kernel, geometry, added = unfold_arguments(input, kernel_size, dilation, padding, stride)
+    return unbatched(apply(op, x, kernel, geometry), added)
+
+
+def unfold_arguments(input, kernel_size, dilation, padding, stride):
+    """The unfold op, its checked arguments and whether a batch dim was added."""
     kernel, geometry = _fold_geometry("unfold", kernel_size, dilation, padding, stride)
     check_tensor(input, "unfold")
     if input.ndim not in (3, 4):
@@ -258,12 +266,18 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
             f"unfold: the sliding blocks of kernel {list(kernel)} do not fit in "
             f"the padded input of size {list(x.shape[2:])} (blocks: {list(out)})"
         )
-    return unbatched(apply(C.unfold, x, kernel, geometry), added)
+    return C.unfold, x, kernel, geometry, added
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """col2im, the adjoint of :func:`unfold`: (N, C * kh * kw, L) -> (N, C, H, W), overlapping
     values added up."""
+    op, *args, added = fold_arguments(input, output_size, kernel_size, dilation, padding, stride)
+    return unbatched(apply(op, *args), added)
+
+
+def fold_arguments(input, output_size, kernel_size, dilation, padding, stride):
+    """The fold op, its checked arguments and whether a batch dim was added."""
     kernel, geometry = _fold_geometry("fold", kernel_size, dilation, padding, stride)
     size = ntuple(output_size, 2, "output_size", "fold")
     check_tensor(input, "fold")
@@ -277,16 +291,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     per_column = kernel[0] * kernel[1]
     if cols.shape[1] % per_column:
         raise RuntimeError(
-            f"fold: expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={cols.shape[1]} and kernel_size={list(kernel)}"
+            f"Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={cols.shape[1]} and kernel_size={kernel}."
         )
     if cols.shape[2] != blocks[0] * blocks[1]:
         raise RuntimeError(
-            f"fold: given output_size={list(size)}, kernel_size={list(kernel)}, "
-            f"dilation={list(geometry.dilation)}, padding={[p for p, _ in geometry.padding]}, "
-            f"stride={list(geometry.stride)}, expected size of input's dimension 2 to match the "
+            f"Given output_size={size}, kernel_size={kernel}, dilation={tuple(geometry.dilation)}, "
+            f"padding={tuple(p for p, _ in geometry.padding)}, "
+            f"stride={tuple(geometry.stride)}, expected size of input's dimension 2 to match the "
             f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
             f"{blocks[0] * blocks[1]}, but got input.size(2)={cols.shape[2]}."
         )
     shape = (cols.shape[0], cols.shape[1] // per_column) + size
-    return unbatched(apply(C.fold, cols, shape, kernel, geometry), added)
+    return C.fold, cols, shape, kernel, geometry, added

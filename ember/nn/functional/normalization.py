@@ -1,4 +1,5 @@
-"""Normalization: ``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``.
+"""Normalization: ``batch_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``,
+``local_response_norm``.
 
 The fused forward and closed-form backward are in :mod:`ember.ops.norm`; here are PyTorch's
 arguments, the running statistics' bookkeeping and the errors.
@@ -9,6 +10,8 @@ import numpy
 from ...ops import norm as N
 from ...tensor import apply
 from ._sizes import check_float, check_tensor
+from .padding import pad
+from .pooling import avg_pool2d
 
 __all__ = [
     "batch_norm",
@@ -16,6 +19,7 @@ __all__ = [
     "group_norm",
     "rms_norm",
     "instance_norm",
+    "local_response_norm",
     "batch_norm_arguments",
     "layer_norm_arguments",
     "group_norm_arguments",
@@ -242,3 +246,22 @@ def rms_norm_arguments(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(numpy.finfo(input._data.dtype).eps)
     return N.rms_norm, input, k, weight, float(eps)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """``input / (k + alpha * mean of input**2 over size neighbouring channels) ** beta``.
+
+    Built from ops as PyTorch builds it (zero-padded channels, an average pool over them), so the
+    gradient is theirs; the spatial dims are flattened into one for the pool."""
+    check_tensor(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(
+            "Expected 3D or higher dimensionality                          input "
+            f"(got {input.ndim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    square = (input * input).reshape(input.shape[0], 1, input.shape[1], -1)
+    square = pad(square, (0, 0, size // 2, (size - 1) // 2))
+    div = avg_pool2d(square, (size, 1), stride=1).reshape(input.shape)
+    return input / (div * alpha + k) ** beta

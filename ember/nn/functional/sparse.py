@@ -69,10 +69,7 @@ def embedding_arguments(
     rows = weight.shape[0]
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise ValueError(
-                f"embedding(): padding_idx must be within num_embeddings "
-                f"({rows}), got {padding_idx}"
-            )
+            raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx %= rows
     indices = input._data
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
@@ -99,7 +96,9 @@ def _renormalize(weight, indices, max_norm, norm_type):
 def one_hot(tensor, num_classes=-1):
     """int64 ``(*tensor.shape, num_classes)`` with a 1 at each index; ``num_classes=-1`` takes
     the largest index + 1."""
-    _check_indices(tensor, "one_hot", "tensor")
+    check_tensor(tensor, "one_hot", "tensor")
+    if tensor._data.dtype != numpy.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     values = tensor._data
     if values.size and values.min() < 0:
         raise RuntimeError("one_hot(): class values must be non-negative.")

@@ -1,9 +1,9 @@
 """``interpolate`` (and ``upsample``): resize the spatial dims by nearest neighbour, linear or
-bilinear interpolation, or area averaging.
+bilinear or bicubic interpolation, or area averaging.
 
 Every mode treats each spatial dim on its own. Nearest modes are an index map per dim (output ``i``
-reads input ``index[i]``); linear modes and ``'area'`` are a small matrix per dim (each output a
-weighted sum of inputs). Both are ops in :mod:`ember.ops.resample`, with their VJPs.
+reads input ``index[i]``); linear and cubic modes and ``'area'`` are a small matrix per dim (each
+output a weighted sum of inputs). Both are ops in :mod:`ember.ops.resample`, with their VJPs.
 """
 
 import math
@@ -25,6 +25,7 @@ _LINEAR_OPS = {
     2: renamed(R.separable, "UpsampleBilinear2DBackward0"),
     3: renamed(R.separable, "UpsampleTrilinear3DBackward0"),
 }
+_BICUBIC = renamed(R.separable, "UpsampleBicubic2DBackward0")
 _AREA = {d: renamed(R.separable, f"AdaptiveAvgPool{d}DBackward0") for d in (1, 2, 3)}
 
 
@@ -90,6 +91,31 @@ def _linear_matrix(size, out, scale, align_corners, dtype):
     return matrix.astype(dtype)
 
 
+def _cubic_matrix(size, out, scale, align_corners, dtype):
+    # PyTorch's bicubic: Keys' cubic convolution with A = -0.75 on the four pixels around each
+    # source point (unclamped, unlike linear), reading the border pixel past either edge.
+    step = _source_scale(size, out, scale, align_corners)
+    positions = numpy.arange(out, dtype=numpy.float64)
+    source = positions * step if align_corners else step * (positions + 0.5) - 0.5
+    low = numpy.floor(source)
+    t = source - low
+    a = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    matrix = numpy.zeros((out, size), numpy.float64)
+    rows = numpy.arange(out)
+    for k, weight in enumerate(weights):
+        column = numpy.clip(low.astype(numpy.int64) - 1 + k, 0, size - 1)
+        numpy.add.at(matrix, (rows, column), weight)
+    return matrix.astype(dtype)
+
+
 def _area_matrix(size, out, dtype):
     matrix = numpy.zeros((out, size), dtype)
     for i in range(out):
@@ -108,8 +134,8 @@ def interpolate(
     antialias=False,
 ):
     """Resize (N, C, *spatial) to ``size`` or by ``scale_factor``. Modes: ``'nearest'``,
-    ``'nearest-exact'``, ``'linear'`` (3D input), ``'bilinear'`` (4D), ``'trilinear'`` (5D),
-    ``'area'``."""
+    ``'nearest-exact'``, ``'linear'`` (3D input), ``'bilinear'`` and ``'bicubic'`` (4D),
+    ``'trilinear'`` (5D), ``'area'``."""
     check_tensor(input, "interpolate")
     d = input.ndim - 2
     if d not in (1, 2, 3):
@@ -119,16 +145,22 @@ def interpolate(
         )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by ember")
-    if mode in _LINEAR and _LINEAR[mode] != d:
-        raise ValueError(
-            f"interpolate: mode '{mode}' expects a {_LINEAR[mode] + 2}D input, got {input.ndim}D"
-        )
     if align_corners is not None and mode not in _LINEAR and mode != "bicubic":
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
         )
     sizes, scales = _sizes_and_scales(input, d, size, scale_factor, recompute_scale_factor)
+    if mode in _LINEAR and _LINEAR[mode] != d:
+        raise NotImplementedError(
+            f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input"
+        )
+    if mode == "bicubic" and d != 2:
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported"
+            f" (got {input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
+            f"trilinear | lanczos | area | nearest-exact (got {mode})"
+        )
     spatial = tuple(input.shape[2:])
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
@@ -142,6 +174,12 @@ def interpolate(
             for n, o, s in zip(spatial, sizes, scales)
         )
         return apply(_LINEAR_OPS[d], input, matrices)
+    if mode == "bicubic":
+        matrices = tuple(
+            _cubic_matrix(n, o, s, bool(align_corners), dtype)
+            for n, o, s in zip(spatial, sizes, scales)
+        )
+        return apply(_BICUBIC, input, matrices)
     if mode == "area":
         matrices = tuple(
             None if n == o else _area_matrix(n, o, dtype) for n, o in zip(spatial, sizes)
@@ -149,7 +187,7 @@ def interpolate(
         return apply(_AREA[d], input, matrices)
     raise NotImplementedError(
         f"interpolate: mode '{mode}' is not supported (use 'nearest', "
-        "'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area')"
+        "'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' or 'area')"
     )
 
 

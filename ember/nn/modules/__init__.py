@@ -22,6 +22,7 @@ from .activation import (
     SiLU,
     SoftMax,
     Softmax,
+    Softmin,
     Softplus,
     Softsign,
     Tanh,
@@ -32,8 +33,9 @@ from .channel_dropout import Dropout1d, Dropout2d, Dropout3d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, SpatialConvolution
 from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import Dropout
+from .dropout import AlphaDropout, Dropout, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, Linear
 from .loss import (
     AbsCriterion,
@@ -71,6 +73,7 @@ from .normalization import (
     InstanceNorm1d,
     InstanceNorm2d,
     LayerNorm,
+    LocalResponseNorm,
     RMSNorm,
     SpatialBatchNormalization,
 )
@@ -234,4 +237,13 @@ __all__ += [  # more PyTorch layers
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "EmbeddingBag",
+]
+
+__all__ += [  # the rest of PyTorch's layers
+    "Softmin",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "LocalResponseNorm",
+    "Fold",
+    "Unfold",
 ]

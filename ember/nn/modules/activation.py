@@ -25,6 +25,7 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "Softmin",
     "Hardtanh",
     "ReLU6",
     "Hardsigmoid",
@@ -252,6 +253,20 @@ class LogSoftmax(_AlongDim):
 
 SoftMax = Softmax
 LogSoftMax = LogSoftmax
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``dim`` (two ops, so the protocol is autograd's)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+    def forward(self, input):
+        return _F.softmin(input, self.dim, _stacklevel=5)
 
 
 class Hardtanh(_Pointwise):

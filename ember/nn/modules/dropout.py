@@ -3,10 +3,18 @@
 the same mask, so it needs the forward that drew it."""
 
 from ...tensor import Tensor, wrap
-from ..functional.dropout import check_probability, dropout_mask, masked
+from ..functional.dropout import (
+    alpha_affine,
+    alpha_dropout,
+    alpha_noise,
+    check_probability,
+    dropout_mask,
+    feature_alpha_dropout,
+    masked,
+)
 from ..module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -44,3 +52,27 @@ class Dropout(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         pass
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks (see :func:`ember.nn.functional.alpha_dropout`): in training
+    ``input * a + b`` with random ``a``, ``b``; the protocol's gradient is ``gradOutput * a``."""
+
+    _feature = False
+
+    def updateOutput(self, input):
+        function = feature_alpha_dropout if self._feature else alpha_dropout
+        function(input, 0.0, False)  # the function's checks, without a draw
+        if not self.training or self.p == 0 or input.numel() == 0:
+            self._mask, output = None, input
+        else:
+            self._mask, shift = alpha_noise(input, self.p, self._feature)
+            output = alpha_affine(input, self._mask, shift, self.inplace)
+        self._remember(input, output)
+        return output
+
+
+class FeatureAlphaDropout(AlphaDropout):
+    """:class:`AlphaDropout` of whole channels: one draw per (sample, channel)."""
+
+    _feature = True

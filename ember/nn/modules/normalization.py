@@ -36,6 +36,7 @@ __all__ = [
     "InstanceNorm2d",
     "BatchNormalization",
     "SpatialBatchNormalization",
+    "LocalResponseNorm",
 ]
 
 
@@ -354,3 +355,19 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     _dims = 2
+
+
+class LocalResponseNorm(Module):
+    """Each value divided by ``(k + alpha * mean of squares over size neighbouring channels) **
+    beta`` (:func:`ember.nn.functional.local_response_norm`; several ops, so the protocol is
+    autograd's)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
