@@ -55,8 +55,12 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, max_ls, c1=1e-4, c2=0.9, toleran
             break
         # still going down: extrapolate, at least 1% further and at most 10 times as far
         min_step, max_step = t + 0.01 * (t - t_prev), t * 10
-        t_prev, t = t, _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                                          bounds=(min_step, max_step))  # fmt: skip
+        t_prev, t = (
+            t,
+            _cubic_interpolate(
+                t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+            ),
+        )
         f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
         f_new, g_new = obj_func(x, t, d)
         evals += 1
