@@ -204,7 +204,7 @@ def test_lstm_graph_is_small():
         (
             lambda nn: nn.GRU(3, 4)(ember.zeros(5, 2, 3), ember.zeros(2, 2, 4)),
             RuntimeError,
-            "Expected hidden size [1, 2, 4]",
+            "Expected hidden size (1, 2, 4), got [2, 2, 4]",
         ),
         (
             lambda nn: nn.LSTM(3, 4)(ember.zeros(5, 2, 3), ember.zeros(1, 2, 4)),

@@ -61,6 +61,8 @@ class Optimizer:
     does not set.
     """
 
+    _state_shaped_like_params = True  # buffers are checked against their parameter's shape
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "step" in cls.__dict__:
@@ -267,7 +269,10 @@ class Optimizer:
         for key, value in state_dict["state"].items():
             if key in param_of:
                 param = param_of[key]
-                state[param] = {name: _restored(param, key, name, v) for name, v in value.items()}
+                shaped = self._state_shaped_like_params
+                state[param] = {
+                    name: _restored(param, key, name, v, shaped) for name, v in value.items()
+                }
             else:
                 state[key] = value
         for group, saved in zip(groups, saved_groups):
@@ -289,19 +294,22 @@ class Optimizer:
         return text + ")"
 
 
-def _restored(param, index, name, value):
-    """A copy of one saved state value for ``param``: buffers and scalars (NAdam's mu_product)
-    take the parameter's dtype, as in PyTorch, and buffers must have its shape; step counts stay
-    as saved."""
+def _restored(param, index, name, value, shaped=True):
+    """A copy of one saved state value for ``param``: buffers and scalars (NAdam's mu_product),
+    also inside lists (LBFGS's history), take the parameter's dtype, as in PyTorch, and buffers
+    must have its shape when ``shaped``; step counts stay as saved."""
     if name == "step":
         if isinstance(value, Tensor):
             return wrap(value._data.copy())
         return wrap(numpy.asarray(float(value), _step_dtype()))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restored(param, index, name, v, shaped) for v in value)
     if isinstance(value, numpy.ndarray):
         value = wrap(value)
     if not isinstance(value, Tensor):
         return deepcopy(value)
-    if value._data.ndim and value._data.shape != param._data.shape:  # 0-d: a per-param scalar
+    # 0-d: a per-param scalar
+    if shaped and value._data.ndim and value._data.shape != param._data.shape:
         raise ValueError(
             f"loaded state of parameter {index} has {name!r} of shape {tuple(value.shape)}, "
             f"but the parameter has shape {tuple(param.shape)}"

@@ -5,11 +5,14 @@ initial states, dropout between layers) and their single-step cells ``RNNCell``,
 
 A layer is two ops per direction: one matmul projects every step's input at once, and one op of
 :mod:`ember.ops.rnn` runs the recurrence (its VJP is backpropagation through time). The cells are
-ordinary compositions of ember's functions. The Torch7 protocol of all of them is the default
-one (autograd on a rerun of forward).
+ordinary compositions of ember's functions. A :class:`PackedSequence` input runs on its padded
+form, each sequence's final state taken at its own last step, and comes back packed. The Torch7
+protocol of all of them is the default one (autograd on a rerun of forward).
 """
 
 import math
+
+import numpy
 
 from ... import functions as E
 from ...creation import empty, zeros
@@ -20,6 +23,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _batch_sizes_to_lengths, _pack, _pad
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -128,60 +132,79 @@ class RNNBase(Module):
                 f"also be 3-D but got {hx.ndim}-D tensor"
             )
         if tuple(hx.shape) != shape:
-            raise RuntimeError(f"Expected hidden size {list(shape)}, got {list(hx.shape)}")
+            raise RuntimeError(f"Expected hidden size {shape}, got {list(hx.shape)}")
         if hx._data.dtype != x._data.dtype:
             raise RuntimeError(
                 f"{type(self).__name__}: {what} is {hx.dtype} but the input is {x.dtype}"
             )
         return hx
 
-    def _layer(self, x, layer, direction, h0, c0):
-        """One direction of one layer over the whole sequence x (L, N, H_in)."""
+    def _layer(self, x, layer, direction, h0, c0, lengths=None):
+        """One direction of one layer over the whole sequence x (L, N, H_in); with ``lengths``
+        (a packed batch, padded), sequence n ends at step ``lengths[n]``."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
-        if direction:
-            x = E.flip(x, 0)
+        if lengths is None:
+            last = -1
+            reverse = (lambda seq: E.flip(seq, 0)) if direction else None
+        else:
+            # steps past a sequence's end only see padding and are never read: its final
+            # state is the one at its last step, and the reverse direction starts there
+            last = (lengths - 1, numpy.arange(lengths.size))
+            reverse = _reverse_within_lengths(lengths) if direction else None
+        if reverse:
+            x = reverse(x)
         projected = F.linear(x, w_ih, b_ih)  # every step's input term in one matmul
         if self.mode == "LSTM":
             out = apply(R.lstm_layer, projected, w_hh, b_hh, h0, c0)
-            hs, h_n, c_n = out[0], out[0, -1], out[1, -1]
+            hs, h_n, c_n = out[0], out[0][last], out[1][last]
         else:
             if self.mode == "GRU":
                 hs = apply(R.gru_layer, projected, w_hh, b_hh, h0)
             else:
                 op = _RNN_RELU if self.mode == "RNN_RELU" else R.rnn_layer
                 hs = apply(op, projected, w_hh, b_hh, h0, self.mode == "RNN_RELU")
-            h_n, c_n = hs[-1], None
-        if direction:
-            hs = E.flip(hs, 0)
+            h_n, c_n = hs[last], None
+        if reverse:
+            hs = reverse(hs)
         return hs, h_n, c_n
 
     def forward(self, input, hx=None):
         name = type(self).__name__
-        _check_tensor(input, name)
-        if input.ndim not in (2, 3):
+        packed = isinstance(input, PackedSequence)
+        data = input.data if packed else input
+        _check_tensor(data, name)
+        if packed and data.ndim != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.ndim}")
+        if data.ndim not in (2, 3):
             raise ValueError(
-                f"{name}: expected input to be 2-D or 3-D but received {input.ndim}-D tensor"
+                f"{name}: expected input to be 2-D or 3-D but received {data.ndim}-D tensor"
             )
-        if not input.is_floating_point():
-            raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
-        if input.shape[-1] != self.input_size:
+        if not data.is_floating_point():
+            raise RuntimeError(f"{name}: expected a floating point input, got {data.dtype}")
+        if data.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected "
-                f"{self.input_size}, got {input.shape[-1]}"
+                f"{self.input_size}, got {data.shape[-1]}"
             )
-        if self.weight_ih_l0._data.dtype != input._data.dtype:
+        if self.weight_ih_l0._data.dtype != data._data.dtype:
             raise RuntimeError(
-                f"{name}: input is {input.dtype} but the weights are {self.weight_ih_l0.dtype}"
+                f"{name}: input is {data.dtype} but the weights are {self.weight_ih_l0.dtype}"
             )
-        unbatched = input.ndim == 2
-        x = (
-            input.unsqueeze(1)
-            if unbatched
-            else (input.transpose(0, 1) if self.batch_first else input)
-        )
+        lengths = None
+        if packed:  # run on the padded batch (time-major, longest first)
+            batch_sizes = input.batch_sizes._data
+            lengths = _batch_sizes_to_lengths(batch_sizes)
+            x, unbatched = _pad(data, batch_sizes, 0.0, batch_sizes.size), False
+        else:
+            unbatched = input.ndim == 2
+            x = (
+                input.unsqueeze(1)
+                if unbatched
+                else (input.transpose(0, 1) if self.batch_first else input)
+            )
         batch = x.shape[1]
         if self.mode == "LSTM":
             if hx is None:
@@ -193,6 +216,9 @@ class RNNBase(Module):
                 c0 = self._initial(hx[1], batch, unbatched, x, "c_0")
         else:
             h0, c0 = self._initial(hx, batch, unbatched, x), None
+        if packed and hx is not None and input.sorted_indices is not None:
+            h0 = h0.index_select(1, input.sorted_indices)  # the caller's order -> sorted
+            c0 = None if c0 is None else c0.index_select(1, input.sorted_indices)
         directions = 2 if self.bidirectional else 1
         finals_h, finals_c = [], []
         for layer in range(self.num_layers):
@@ -200,7 +226,7 @@ class RNNBase(Module):
             for direction in range(directions):
                 k = layer * directions + direction
                 hs, h_n, c_n = self._layer(
-                    x, layer, direction, h0[k], None if c0 is None else c0[k]
+                    x, layer, direction, h0[k], None if c0 is None else c0[k], lengths
                 )
                 outputs.append(hs)
                 finals_h.append(h_n)
@@ -210,14 +236,27 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         output = x
         h_n = E.stack(finals_h, 0)
-        if unbatched:
+        c_n = E.stack(finals_c, 0) if self.mode == "LSTM" else None
+        if packed:
+            output = input._replace(data=_pack(output, batch_sizes))
+            if input.unsorted_indices is not None:  # final states in the caller's order
+                h_n = h_n.index_select(1, input.unsorted_indices)
+                c_n = None if c_n is None else c_n.index_select(1, input.unsorted_indices)
+        elif unbatched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
+            c_n = None if c_n is None else c_n.squeeze(1)
         elif self.batch_first:
             output = output.transpose(0, 1)
-        if self.mode != "LSTM":
-            return output, h_n
-        c_n = E.stack(finals_c, 0)
-        return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
+        return (output, h_n) if c_n is None else (output, (h_n, c_n))
+
+
+def _reverse_within_lengths(lengths):
+    """Reverses each sequence of a padded time-major batch within its own length (padding
+    stays at the end): ``seq[t, n] -> seq[lengths[n] - 1 - t, n]``; its own inverse."""
+    steps = numpy.arange(lengths[0])[:, None]
+    sequences = numpy.arange(lengths.size)
+    source = numpy.where(steps < lengths, lengths - 1 - steps, steps)
+    return lambda seq: seq[source, sequences]
 
 
 class RNN(RNNBase):
