@@ -207,7 +207,6 @@ OTHER_NAMES = {name for name in CASES if name.startswith("quantile")} | {
     "svd full wide",
     "matrix_norm nuc keepdim dims",  # PyTorch: PermuteBackward0 (it keeps dims by a permute)
     "matrix_power 6 batched",  # PyTorch's batched matmul: UnsafeViewBackward0
-    "chain_matmul",  # chain_matmul of three: PyTorch shows MmBackward0 here, ember ViewBackward0
 }
 SECOND_ORDER = [
     "tensordot lists",
