@@ -253,6 +253,12 @@ class cuda:
 
 
 from .serialization import load, save
+from . import linalg
+from .linalg import det, inverse, logdet, matrix_power, pinverse
+from .linalg import torch_cholesky as cholesky
+from .linalg import torch_qr as qr
+from .linalg import torch_slogdet as slogdet
+from .linalg import torch_svd as svd
 
 # The layers above the core load on first use (``ember.nn``, ``import ember.optim``), so that
 # ``import ember`` costs little more than importing NumPy.

@@ -10,6 +10,7 @@ differentiable twin of :mod:`ember.ops.xp_numpy`) is handed to the graph for ``c
 import builtins
 import collections
 import numbers
+import warnings
 
 import numpy
 
@@ -19,6 +20,7 @@ from .autograd.graph import Node
 from .backend import device as device_type
 from .backend import to_device
 from .ops import Op, renamed, xp_numpy
+from .ops import decompositions as D
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
@@ -478,14 +480,17 @@ def nonzero(input, *, as_tuple=False):
     return wrap(numpy.stack(found, axis=1) if found else numpy.zeros((0, 0), numpy.int64))
 
 
-def _return_type(name):
-    """A ``(values, indices)`` named tuple that prints as PyTorch's ``torch.return_types``."""
+def _return_type(name, fields=("values", "indices")):
+    """A named tuple that prints as PyTorch's ``torch.return_types``."""
 
     def __repr__(self):
-        return f"ember.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        shown = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"ember.return_types.{name}(\n{shown})"
 
-    base = collections.namedtuple(name, ["values", "indices"])
-    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__})
+    base = collections.namedtuple(name, fields)
+    return builtins.type(
+        name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__}
+    )
 
 
 sort_result = _return_type("sort")
@@ -655,6 +660,77 @@ def logcumsumexp(input, dim):
     if input._data.dtype.kind != "f":
         raise _not_implemented("logcumsumexp_out_cpu", input)
     return apply(R.logcumsumexp, input, _dim(dim, input.ndim))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    # Sort along dim, then read (or interpolate between) the two values around rank
+    # q * (n - 1): gather and lerp carry the gradient to those values. (PyTorch's messages say
+    # quantile() for nanquantile too.)
+    if input._data.dtype not in (numpy.float32, numpy.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if q._data.dtype != input._data.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        qs = q._data.reshape(-1)
+        if not ((qs >= 0) & (qs <= 1)).all():
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q:g}")
+        qs = numpy.asarray([q], input._data.dtype)
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}"
+        )
+    if input.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if dim is None:
+        x, kept_shape = reshape(input, -1), (1,) * input.ndim
+    else:
+        d = _dim(dim, builtins.max(input.ndim, 1))
+        x = permute(input, *[i for i in range(input.ndim) if i != d], d) if input.ndim else input
+        x = reshape(x, -1) if input.ndim == 0 else x
+        kept_shape = tuple(1 if i == d else n for i, n in enumerate(input.shape))
+    values = sort(x, -1).values
+    n = values.shape[-1]
+    valid = (~numpy.isnan(values._data)).sum(-1, keepdims=True)
+    if ignore_nan:  # an all-NaN row reads its first value: NaN
+        ranks = qs * numpy.maximum(valid - 1, 0)
+    else:  # a row with a NaN reads its last value: NaN
+        ranks = numpy.where(valid < n, n - 1, qs * (n - 1))
+    ranks = numpy.broadcast_to(ranks, values.shape[:-1] + (len(qs),))
+    if interpolation in ("lower", "higher", "nearest"):
+        rounded = {"lower": numpy.floor, "higher": numpy.ceil, "nearest": numpy.round}
+        result = gather(values, -1, wrap(rounded[interpolation](ranks).astype(numpy.int64)))
+    else:
+        below = numpy.floor(ranks)
+        weights = numpy.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        result = lerp(
+            gather(values, -1, wrap(below.astype(numpy.int64))),
+            gather(values, -1, wrap(numpy.ceil(ranks).astype(numpy.int64))),
+            wrap(weights.astype(input._data.dtype)),
+        )
+    # (..., len(q)) -> (len(q), ...) in the input's layout, without the q dim for a scalar q.
+    result = permute(result, result.ndim - 1, *range(result.ndim - 1))
+    if keepdim:
+        rest = kept_shape
+    else:
+        rest = () if dim is None else tuple(n for i, n in enumerate(input.shape) if i != d)
+    return reshape(result, rest if not isinstance(q, Tensor) else (len(qs), *rest))
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, True)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -1222,6 +1298,217 @@ def einsum(equation, *operands):
             f"einsum(): {error} (equation '{equation}', operand shapes "
             f"{[list(o.shape) for o in operands]})"
         ) from None
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract ``dims`` (a count of trailing/leading dims, or two lists) as one matrix product."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims = (list(range(-dims, 0)), list(range(dims)))
+    dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
+                f"{da} and second has size {b.shape[db]} in dim {db}"
+            )
+    dims_a = [_dim(d, a.ndim) for d in dims_a]
+    dims_b = [_dim(d, b.ndim) for d in dims_b]
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    inner = builtins.int(numpy.prod([a.shape[d] for d in dims_a]))
+    left = reshape(permute(a, *free_a, *dims_a), -1, inner)
+    right = reshape(permute(b, *dims_b, *free_b), inner, -1)
+    shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    return reshape(mm(left, right), shape)
+
+
+def inner(input, other):
+    if input.ndim == 0 or other.ndim == 0:
+        return mul(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]))
+
+
+_unsafe_view = renamed(S.reshape, "UnsafeViewBackward0")
+
+
+def kron(input, other):
+    # Every pair of elements multiplied, laid out block by block: interleave the dims of a and b
+    # (a's sizes with 1s between, b's after 1s), broadcast, and merge each pair of dims.
+    n = builtins.max(input.ndim, other.ndim)
+    shape_a = (1,) * (n - input.ndim) + tuple(input.shape)
+    shape_b = (1,) * (n - other.ndim) + tuple(other.shape)
+    product = mul(
+        reshape(input, [m for size in shape_a for m in (size, 1)]),
+        reshape(other, [m for size in shape_b for m in (1, size)]),
+    )
+    return apply(_unsafe_view, product, tuple(x * y for x, y in zip(shape_a, shape_b)))
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _check_dims("baddbmm", batch1, 3, "batch1")
+    _check_dims("baddbmm", batch2, 3, "batch2")
+    shape = (batch1.shape[0], batch1.shape[1], batch2.shape[2])
+    input = expand(input, shape)  # PyTorch broadcasts the input only, not the product
+    _check_batches(batch1, batch2)
+    _same_dtype("baddbmm", batch1, batch2)
+    _same_dtype("baddbmm", input, batch1)
+    return apply(L.baddbmm, input, batch1, batch2, beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _check_dims("addbmm", batch1, 3, "batch1")
+    _check_dims("addbmm", batch2, 3, "batch2")
+    input = expand(input, (batch1.shape[1], batch2.shape[2]))
+    _check_batches(batch1, batch2)
+    _same_dtype("addbmm", batch1, batch2)
+    _same_dtype("addbmm", input, batch1)
+    return apply(L.addbmm, input, batch1, batch2, beta, alpha)
+
+
+def _check_batches(batch1, batch2):
+    if batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(
+            "batch1 and batch2 must have same number of batches, got "
+            f"{batch1.shape[0]} and {batch2.shape[0]}"
+        )
+    if batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} and "
+            f"{batch2.shape[1]}x{batch2.shape[2]})"
+        )
+
+
+def _multi_dot(tensors):
+    """``tensors[0] @ tensors[1] @ ...`` in the order that costs the fewest multiplications
+    (the first and last may be vectors)."""
+    n = len(tensors)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    first, last = tensors[0], tensors[-1]
+    for i, t in enumerate(tensors):
+        if i in (0, n - 1) and t.ndim not in (1, 2):
+            which = "first" if i == 0 else "last"
+            raise RuntimeError(
+                f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.ndim}D"
+            )
+        if 0 < i < n - 1 and t.ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+        if t._data.dtype != first._data.dtype:
+            raise RuntimeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                f"{_type_name(first, False)} and tensor {i} {_type_name(t, False)}"
+            )
+    matrices = list(tensors)
+    if first.ndim == 1:
+        matrices[0] = unsqueeze(first, 0)
+    if last.ndim == 1:
+        matrices[-1] = unsqueeze(last, 1)
+    for i in range(n - 1):
+        if matrices[i].shape[1] != matrices[i + 1].shape[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes {list(tensors[i].shape)} and "
+                f"{list(tensors[i + 1].shape)} cannot be multiplied"
+            )
+    result = _chain_product(matrices)
+    shape = [first.shape[0]] * (first.ndim == 2) + [last.shape[-1]] * (last.ndim == 2)
+    return reshape(result, shape)
+
+
+def _chain_product(matrices):
+    # The classic matrix-chain dynamic programme: cost[i][j] is the fewest multiplications for
+    # matrices[i..j], split[i][j] where that product splits.
+    sizes = [m.shape[0] for m in matrices] + [matrices[-1].shape[1]]
+    n = len(matrices)
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j], split[i][j] = builtins.min(
+                (cost[i][k] + cost[k + 1][j] + sizes[i] * sizes[k + 1] * sizes[j + 1], k)
+                for k in range(i, j)
+            )
+
+    def product(i, j):
+        if i == j:
+            return matrices[i]
+        k = split[i][j]
+        return mm(product(i, k), product(k + 1, j))
+
+    return product(0, n - 1)
+
+
+def chain_matmul(*matrices, out=None):
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+        "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
+        "than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for t in matrices:
+        _check_dims("chain_matmul", t, 2, "tensor")
+    if len(matrices) == 1:
+        return clone(matrices[0])
+    return _multi_dot(matrices)
+
+
+def _linalg_cross(input, other, dim=-1):
+    if input.ndim != other.ndim:
+        raise RuntimeError(
+            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} "
+            f"and {other.ndim}"
+        )
+    shape = _broadcast_shape(input.shape, other.shape)
+    d = _dim(dim, len(shape))
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+            f"{other.shape[d]}"
+        )
+    input, other = _promote(input, other)
+    return apply(D.cross, input, other, d)
+
+
+def cross(input, other, dim=None):
+    if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\n"
+            "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+            "The default value of dim will change to agree with that of linalg.cross in a "
+            "future release.",
+            UserWarning,
+            stacklevel=2,
+        )
+        shape = _broadcast_shape(input.shape, other.shape)
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return _linalg_cross(input, other, dim)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(D.diagonal, input, offset, d1, d2)
 
 
 def transpose(input, dim0, dim1):
@@ -2844,6 +3131,8 @@ _METHODS = dict(
     fmax=fmax,
     fmin=fmin,
     kthvalue=kthvalue,
+    quantile=quantile,
+    nanquantile=nanquantile,
     median=median,
     nanmedian=nanmedian,
     mode=mode,
@@ -2889,6 +3178,12 @@ _METHODS = dict(
     addmm=addmm,
     addmv=addmv,
     addr=addr,
+    baddbmm=baddbmm,
+    addbmm=addbmm,
+    inner=inner,
+    kron=kron,
+    cross=cross,
+    diagonal=diagonal,
     t=t,
     transpose=transpose,
     swapaxes=transpose,

@@ -62,9 +62,16 @@ dot = _product("DotBackward0")
 
 
 def _addmm(c, a, b, beta, alpha):
+    return _scaled_sum(c, numpy.matmul(a, b), beta, alpha)
+
+
+def _addbmm(c, a, b, beta, alpha):
+    return _scaled_sum(c, numpy.matmul(a, b).sum(0), beta, alpha)
+
+
+def _scaled_sum(c, product, beta, alpha):
     # PyTorch ignores c entirely when beta == 0, and the product when alpha == 0 (so NaNs in
     # them do not leak through).
-    product = numpy.matmul(a, b)
     if alpha == 0:
         product[...] = 0
     elif alpha != 1:
@@ -87,11 +94,12 @@ def _c_vjp(xp, g, c, a, b, beta, alpha, out):
     return unbroadcast(xp, g if beta == 1 else g * beta, c.shape)
 
 
-def _add_product(name):
-    # out = beta * c + alpha * (a @ b): addmm (matrices), addmv (matrix @ vector).
+def _add_product(name, forward=_addmm):
+    # out = beta * c + alpha * (a @ b): addmm (matrices), addmv (matrix @ vector), baddbmm
+    # (batches); addbmm sums the batch of products (its VJPs broadcast grad over the batch).
     return Op(
         name,
-        _addmm,
+        forward,
         (_c_vjp, _scaled(_matmul_vjp_a, 4), _scaled(_matmul_vjp_b, 4)),
         ("grad_c = beta * grad", "grad_a = alpha * grad @ b^T", "grad_b = alpha * a^T @ grad"),
         reads=((), (2,), (1,)),
@@ -100,6 +108,8 @@ def _add_product(name):
 
 addmm = _add_product("AddmmBackward0")
 addmv = _add_product("AddmvBackward0")
+baddbmm = _add_product("BaddbmmBackward0")
+addbmm = _add_product("AddbmmBackward0", _addbmm)
 
 
 def _outer_vjp_a(xp, g, a, b, out):
