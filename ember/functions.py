@@ -75,6 +75,10 @@ def _promote(a, b, floating=False):
     if isinstance(b, numpy.generic):
         b = b.item()
     a_scalar, b_scalar = isinstance(a, _Number), isinstance(b, _Number)
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        # PyTorch takes tensors and numbers here, not sequences (x + [1, 2] is a TypeError).
+        kind = builtins.type(a if isinstance(a, (list, tuple)) else b).__name__
+        raise TypeError(f"expected a Tensor or a number as an operand, got a {kind}")
     if not a_scalar and not isinstance(a, Tensor):
         a = as_tensor_operand(a)
     if not b_scalar and not isinstance(b, Tensor):
@@ -3318,8 +3322,13 @@ _METHODS = dict(
     __rand__=_swapped(bitwise_and),
     __ror__=_swapped(bitwise_or),
     __rxor__=_swapped(bitwise_xor),
-    __eq__=lambda self, other: False if other is None else eq(self, other),
-    __ne__=lambda self, other: True if other is None else ne(self, other),
+    # Against None or a list, == is Python's identity test, as in PyTorch (t == [1, 1] is False).
+    __eq__=lambda self, other: (
+        NotImplemented if other is None or isinstance(other, (list, tuple)) else eq(self, other)
+    ),
+    __ne__=lambda self, other: (
+        NotImplemented if other is None or isinstance(other, (list, tuple)) else ne(self, other)
+    ),
     __lt__=lt,
     __le__=le,
     __gt__=gt,

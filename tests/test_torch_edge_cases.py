@@ -527,3 +527,14 @@ def test_ieee_results_do_not_warn_as_in_torch():
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "RuntimeWarning" in line]
     assert len(warned) == 1 and warned[0].startswith("<string>"), done.stderr
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_sequences_are_not_operands(lib):
+    t = lib.ones(2)
+    for make in (lambda: t + [1, 2], lambda: [1, 2] + t, lambda: t * (1, 2), lambda: t - [1]):
+        with pytest.raises(TypeError):
+            make()
+    # == with a list or None is Python's identity test, not elementwise.
+    assert (t == [1.0, 1.0]) is False and (t != [1.0, 1.0]) is True
+    assert (t == None) is False and (t != None) is True  # noqa: E711
