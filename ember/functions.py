@@ -239,8 +239,9 @@ def _array(x):
 floor_divide = _no_grad_binary(E.no_zero_division(numpy.floor_divide))
 remainder = _binary(E.BINARY["remainder"], number_name="RemainderBackward0")
 fmod = _binary(E.BINARY["fmod"], number_name="FmodBackward0")
-maximum = _binary(E.BINARY["maximum"])
-minimum = _binary(E.BINARY["minimum"])
+# The public maximum/minimum take two tensors, as PyTorch's; VJPs also pass numbers (see _TensorXP).
+_maximum = _binary(E.BINARY["maximum"])
+_minimum = _binary(E.BINARY["minimum"])
 atan2 = _binary(E.BINARY["atan2"], floating=True)
 eq = _no_grad_binary(numpy.equal)
 ne = _no_grad_binary(numpy.not_equal)
@@ -273,17 +274,20 @@ def _tensors_only(name, function):
     """A binary function that takes two tensors, as PyTorch's fmax (no Python number)."""
 
     def checked(input, other):
-        if not isinstance(other, Tensor):
-            raise TypeError(
-                f"{name}(): argument 'other' (position 2) must be Tensor, not "
-                f"{builtins.type(other).__name__}"
-            )
+        for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
+                    f"not {builtins.type(value).__name__}"
+                )
         return function(input, other)
 
     checked.__name__ = name
     return checked
 
 
+maximum = _tensors_only("maximum", _maximum)
+minimum = _tensors_only("minimum", _minimum)
 fmax = _tensors_only("fmax", _binary(E.fmax))
 fmin = _tensors_only("fmin", _binary(E.fmin))
 floor = _unary(E.UNARY["floor"], floating=False)
@@ -2979,7 +2983,7 @@ class _TensorXP:
 
     @staticmethod
     def maximum(a, b):
-        return maximum(a, b)
+        return _maximum(a, b)
 
     @staticmethod
     def zeros_like(a):

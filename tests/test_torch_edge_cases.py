@@ -538,3 +538,16 @@ def test_sequences_are_not_operands(lib):
     # == with a list or None is Python's identity test, not elementwise.
     assert (t == [1.0, 1.0]) is False and (t != [1.0, 1.0]) is True
     assert (t == None) is False and (t != None) is True  # noqa: E711
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_maximum_and_minimum_take_tensors_only(lib):
+    t = lib.ones(2)
+    for make, words in (
+        (lambda: lib.maximum(t, 2.0), "argument 'other'"),
+        (lambda: lib.minimum(t, 2), "argument 'other'"),
+        (lambda: lib.maximum(2.0, t), "argument 'input'"),
+    ):
+        with pytest.raises(TypeError, match=words):
+            make()
+    assert lib.maximum(t, lib.zeros(2)).tolist() == [1.0, 1.0]
