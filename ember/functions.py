@@ -38,16 +38,12 @@ _NUMBERS = {int, float}  # the exact classes (bool is an int, but clamp's bounds
 
 
 def as_tensor_operand(value, like=None):
-    """A tensor for an op argument that may be an array, a list or a NumPy scalar."""
+    """A tensor for an op argument that may be an array or a NumPy scalar. Not a list: PyTorch's
+    functions take tensors there (``torch.matmul(x, [1.0, 2.0])`` is a TypeError)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (_ndarray, numpy.generic)):
         return wrap(numpy.asarray(value))
-    if isinstance(value, (list, tuple)):
-        array = numpy.asarray(value)
-        if array.dtype.kind == "f":
-            array = array.astype(dtypes.get_default_dtype().numpy)
-        return wrap(array)
     raise TypeError(f"expected a Tensor or a number, got {builtins.type(value).__name__}")
 
 

@@ -532,7 +532,15 @@ def test_ieee_results_do_not_warn_as_in_torch():
 @pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
 def test_sequences_are_not_operands(lib):
     t = lib.ones(2)
-    for make in (lambda: t + [1, 2], lambda: [1, 2] + t, lambda: t * (1, 2), lambda: t - [1]):
+    for make in (
+        lambda: t + [1, 2],
+        lambda: [1, 2] + t,
+        lambda: t * (1, 2),
+        lambda: t - [1],
+        lambda: t @ [1.0, 2.0],
+        lambda: lib.matmul(t, [1.0, 2.0]),
+        lambda: lib.where(t > 0, t, [1.0, 2.0]),
+    ):
         with pytest.raises(TypeError):
             make()
     # == with a list or None is Python's identity test, not elementwise.
