@@ -36,6 +36,18 @@ def check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def check_adam_arguments(lr, eps, betas, weight_decay):
+    """PyTorch's checks of the Adam family's hyperparameters, in its order and words."""
+    check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas[:2]):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _step_dtype():
     """PyTorch keeps step counts as 0-d float tensors: float64 when that is the default dtype,
     else float32."""

@@ -2,7 +2,7 @@
 
 import numpy
 
-from .optimizer import Optimizer, check_lr
+from .optimizer import Optimizer, check_adam_arguments
 
 __all__ = ["RAdam"]
 
@@ -37,15 +37,7 @@ class RAdam(Optimizer):
         capturable=False,
         differentiable=False,
     ):
-        check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_arguments(lr, eps, betas, weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
