@@ -231,6 +231,7 @@ def test_hooks():
 
         h1 = model[0].register_forward_hook(fwd)
         h2 = model[0].register_full_backward_hook(bwd)
+        from_utils = isinstance(h1, lib.utils.hooks.RemovableHandle)
         x = lib.tensor([[1.0, -2.0, 0.5]], requires_grad=True)
         y = model(x)
         z = y * 3
@@ -239,7 +240,8 @@ def test_hooks():
         h1.remove()
         h2.remove()
         model(x)
-        return str(seen["fwd"][:2]), seen["fwd"][2], str(seen["bwd"][:2]), seen["bwd"][2], x.grad
+        fwd_seen, bwd_seen = seen["fwd"], seen["bwd"]
+        return from_utils, str(fwd_seen[:2]), fwd_seen[2], str(bwd_seen[:2]), bwd_seen[2], x.grad
 
     close(*both(program, make))
 
