@@ -82,6 +82,19 @@ _BY_NAME = {d.name: d for d in ALL} | {
     "long": long,
 }
 
+# PyTorch's ScalarType names, which its error messages use ("Got: Long").
+SCALAR_TYPE_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
+
 _default = [float32]
 
 

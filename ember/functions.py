@@ -144,7 +144,7 @@ def _needs_float(t, name):
     if t._data.dtype.kind != "f":
         raise RuntimeError(
             f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {t.dtype}"
+            f"or complex dtype. Got: {dtypes.SCALAR_TYPE_NAMES[t.dtype.name]}"
         )
 
 
@@ -1797,13 +1797,16 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         if legacy[i]:
             continue
-        if t.ndim != ref.ndim or builtins.any(
-            a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != axis
-        ):
+        if t.ndim != ref.ndim:
             raise RuntimeError(
-                f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list."
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
             )
+        for j, (a, b) in enumerate(zip(ref.shape, t.shape)):
+            if j != axis and a != b:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                    f"{a} but got size {b} for tensor number {i} in the list."
+                )
     return apply(S.cat, axis, *tensors)
 
 

@@ -53,12 +53,13 @@ def grad(
         roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=capture
     )
     results = []
-    for t in inputs:
+    for index, t in enumerate(inputs):
         g = capture[t._grad_fn or t]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {index} appears to not have been used in "
+                    "the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:

@@ -1,5 +1,5 @@
 """``ember.utils``: utilities under PyTorch's ``torch.utils`` path (``ember.utils.data``)."""
 
-from . import data
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]

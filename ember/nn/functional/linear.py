@@ -1,13 +1,12 @@
 """``linear``: ``input @ weight^T + bias``, and ``bilinear``: ``x1^T W[o] x2 + bias[o]``; each one
 graph node (their ops: :mod:`ember.ops.layers`)."""
 
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops import layers as _layers
 from ...tensor import apply
 from ._sizes import check_tensor
 
 __all__ = ["linear", "bilinear", "bilinear_arguments"]
-
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
 
 
 def linear(input, weight, bias=None):
@@ -63,7 +62,7 @@ def _explain(input, weight, bias):
 
 
 def _name(t):
-    return _DTYPE_NAMES.get(t.dtype.name, t.dtype.name)
+    return SCALAR_TYPE_NAMES[t.dtype.name]
 
 
 def bilinear(input1, input2, weight, bias=None):

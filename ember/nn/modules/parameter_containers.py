@@ -15,11 +15,14 @@ def _as_parameter(value):
     return Parameter(value)
 
 
-def _describe(p):
+def _describe(key, p, type_name):
+    """One line of the containers' repr, as PyTorch writes it (a single line goes inline)."""
     if not isinstance(p, Tensor):
-        return repr(p)
+        return f"  ({key}): Object of type: {type(p).__name__}"
     size = "x".join(str(n) for n in p.shape)
-    return f"Parameter containing: [{p.dtype} of size {size}]"
+    kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    device = "" if p.device.type == "cpu" else f" ({p.device})"
+    return f"  ({key}): {kind} containing: [{type_name(p)} of size {size}{device}]"
 
 
 class ParameterList(Module):
@@ -53,9 +56,8 @@ class ParameterList(Module):
             self.append(value)
         return self
 
-    def __repr__(self):
-        lines = [f"    ({i}): {_describe(p)}" for i, p in enumerate(self._parameters.values())]
-        return "ParameterList(\n" + "\n".join(lines) + "\n)" if lines else "ParameterList()"
+    def extra_repr(self):
+        return "\n".join(_describe(i, p, lambda t: t.dtype) for i, p in enumerate(self))
 
 
 class ParameterDict(Module):
@@ -101,6 +103,5 @@ class ParameterDict(Module):
         del self[key]
         return value
 
-    def __repr__(self):
-        lines = [f"    ({k}): {_describe(p)}" for k, p in self._parameters.items()]
-        return "ParameterDict(\n" + "\n".join(lines) + "\n)" if lines else "ParameterDict()"
+    def extra_repr(self):
+        return "\n".join(_describe(k, p, lambda t: t.type()) for k, p in self.items())
