@@ -21,7 +21,7 @@ import numpy
 from . import backend
 from .autograd.engine import run_backward
 from .autograd.grad_mode import STATE
-from .autograd.graph import Node, next_sequence, node_class
+from .autograd.graph import Node, RemovableHandle, next_sequence, node_class
 from .dtypes import from_numpy_dtype, get_default_dtype
 from .ops.op import renamed
 from .printing import tensor_repr
@@ -425,24 +425,6 @@ class Tensor:
         if type(self) is not Tensor:
             t.__class__ = type(self)
         return t
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``: ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hooks is not None and self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-        self.hooks = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _dim(dim, ndim):

@@ -960,3 +960,22 @@ def test_once_differentiable_backward_raises_when_differentiated_again(lib):
     for result in (marked, total):
         with pytest.raises(RuntimeError, match="differentiate twice a function that was marked"):
             result.sum().backward()
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_every_hook_returns_one_removable_handle_class(lib):
+    lib = ember if lib == "ember" else torch
+    import importlib
+
+    handle_class = importlib.import_module(f"{lib.__name__}.utils.hooks").RemovableHandle
+    x = lib.ones(2, requires_grad=True)
+    y = x * 3
+    handles = [
+        x.register_hook(lambda g: g * 2),
+        y.grad_fn.register_hook(lambda *grads: None),
+        lib.nn.Linear(2, 2).register_forward_hook(lambda *args: None),
+    ]
+    assert all(isinstance(h, handle_class) for h in handles)
+    handles[0].remove()
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]  # the removed hook no longer doubles it

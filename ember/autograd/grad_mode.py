@@ -131,6 +131,9 @@ class set_grad_enabled:
         self.mode = bool(mode)
         _set_grad_mode(self.mode)
 
+    def __repr__(self):
+        return f"ember.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
     def __enter__(self):
         return self
 

@@ -14,7 +14,7 @@ import numpy
 from ..ops import unbroadcast, xp_numpy
 from .grad_mode import STATE
 
-__all__ = ["Node", "node_class", "next_sequence", "FREED_MESSAGE"]
+__all__ = ["Node", "node_class", "next_sequence", "FREED_MESSAGE", "RemovableHandle"]
 
 # Each new node's sequence number: 0, -1, -2, ... so a newer node sorts first (the engine runs the
 # newest first, from a min-heap).
@@ -91,13 +91,13 @@ class Node:
         ``Node.register_hook``)."""
         hooks = self.node_hooks().post
         hooks.append(hook)
-        return _NodeHookHandle(hooks, hook)
+        return RemovableHandle(hooks, hook)
 
     def register_prehook(self, hook):
         """``hook(grad_outputs)`` runs before this node and may return replacement gradients."""
         hooks = self.node_hooks().pre
         hooks.append(lambda g: _first(hook((g,))))
-        return _NodeHookHandle(hooks, hooks[-1])
+        return RemovableHandle(hooks, hooks[-1])
 
     @property
     def trace(self):
@@ -205,13 +205,26 @@ class NodeHooks:
             hook(tuple(grads_in), (grad,))
 
 
-class _NodeHookHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
+class RemovableHandle:
+    """Returned by every ``register_*hook`` (tensor, node and module hooks, as PyTorch's
+    ``torch.utils.hooks.RemovableHandle``): ``remove()`` unregisters the hook, and a ``with``
+    block removes it on exit. ``on_remove`` runs after a removal (a module refreshes its flags)."""
+
+    def __init__(self, hooks, entry, on_remove=None):
+        self.hooks, self.entry, self.on_remove = hooks, entry, on_remove
 
     def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
+        if self.hooks is not None:
+            self.hooks[:] = [e for e in self.hooks if e is not self.entry]
+            if self.on_remove is not None:
+                self.on_remove()
+        self.hooks = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class AccumulateGrad:

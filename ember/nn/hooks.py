@@ -7,28 +7,10 @@ sees ``grad_output`` (and runs the backward pre-hooks), the inputs' node sees ``
 """
 
 from ..autograd.function import Function
+from ..autograd.graph import RemovableHandle
 from ..tensor import Tensor
 
 __all__ = ["RemovableHandle", "BackwardHooks"]
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods: ``remove()`` unregisters the hook."""
-
-    def __init__(self, module, hooks, entry):
-        self.module, self.hooks, self.entry = module, hooks, entry
-
-    def remove(self):
-        if self.hooks is not None:
-            self.hooks[:] = [e for e in self.hooks if e is not self.entry]
-            self.module._refresh_hooks()
-        self.hooks = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class BackwardHooks:

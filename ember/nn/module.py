@@ -648,7 +648,7 @@ class Module:
         entry = (hook, with_kwargs)
         hooks.insert(0, entry) if prepend else hooks.append(entry)
         self._refresh_hooks()
-        return RemovableHandle(self, hooks, entry)
+        return RemovableHandle(hooks, entry, self._refresh_hooks)
 
     def _refresh_hooks(self):
         self._has_hooks = bool(

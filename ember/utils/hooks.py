@@ -1,6 +1,6 @@
-"""``ember.utils.hooks``: where PyTorch code imports ``RemovableHandle`` from (it lives with the
-module hooks, :mod:`ember.nn.hooks`)."""
+"""``ember.utils.hooks``: where PyTorch code imports ``RemovableHandle`` from (one class for
+tensor, node and module hooks; it lives with the graph, :mod:`ember.autograd.graph`)."""
 
-from ..nn.hooks import RemovableHandle
+from ..autograd.graph import RemovableHandle
 
 __all__ = ["RemovableHandle"]
