@@ -253,23 +253,45 @@ class cuda:
 
 
 from .serialization import load, save
-from . import linalg
-from .linalg import det, inverse, logdet, matrix_power, pinverse
-from .linalg import torch_cholesky as cholesky
-from .linalg import torch_qr as qr
-from .linalg import torch_slogdet as slogdet
-from .linalg import torch_svd as svd
 
 # The layers above the core load on first use (``ember.nn``, ``import ember.optim``), so that
-# ``import ember`` costs little more than importing NumPy.
-_SUBPACKAGES = ("nn", "optim", "data", "datasets", "viz", "testing", "utils")
+# ``import ember`` costs little more than importing NumPy. So does ``ember.linalg``, with the
+# functions PyTorch also has at the top level and on Tensor (``torch.det``, ``x.inverse()``).
+_SUBPACKAGES = ("nn", "optim", "data", "datasets", "viz", "testing", "utils", "linalg")
+_LINALG_TOP_LEVEL = (
+    "det",
+    "inverse",
+    "logdet",
+    "slogdet",
+    "cholesky",
+    "qr",
+    "svd",
+    "pinverse",
+    "matrix_power",
+)
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LINALG_TOP_LEVEL:
+        return importlib.import_module(".linalg", __name__).TOP_LEVEL[name]
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBPACKAGES))
+    return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LINALG_TOP_LEVEL))
+
+
+def _linalg_method(name):
+    """``x.det()`` before ember.linalg has loaded: loading it puts the real methods on Tensor."""
+
+    def method(self, *args, **kwargs):
+        return importlib.import_module(".linalg", __name__).TOP_LEVEL[name](self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in _LINALG_TOP_LEVEL:
+    setattr(Tensor, _name, _linalg_method(_name))

@@ -20,7 +20,6 @@ from .autograd.graph import Node
 from .backend import device as device_type
 from .backend import to_device
 from .ops import Op, renamed, xp_numpy
-from .ops import decompositions as D
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
@@ -1488,7 +1487,7 @@ def _linalg_cross(input, other, dim=-1):
             f"{other.shape[d]}"
         )
     input, other = _promote(input, other)
-    return apply(D.cross, input, other, d)
+    return apply(L.cross, input, other, d)
 
 
 def cross(input, other, dim=None):
@@ -1512,7 +1511,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return apply(D.diagonal, input, offset, d1, d2)
+    return apply(S.diagonal, input, offset, d1, d2)
 
 
 def transpose(input, dim0, dim1):

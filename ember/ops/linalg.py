@@ -239,3 +239,20 @@ einsum = Op(
     backward=_einsum_backward,
     listed=slice(1, None),  # the operands, not the equation
 )
+
+
+def _cross_vjp_a(xp, g, a, b, axis, out):
+    return xp.apply(cross, b, g, axis)
+
+
+def _cross_vjp_b(xp, g, a, b, axis, out):
+    return xp.apply(cross, g, a, axis)
+
+
+cross = Op(
+    "LinalgCrossBackward0",
+    lambda a, b, axis: numpy.cross(a, b, axis=axis),
+    (_cross_vjp_a, _cross_vjp_b),
+    ("grad_a = b x grad", "grad_b = grad x a"),
+    broadcasts=True,
+)

@@ -180,3 +180,32 @@ pixel_unshuffle = Op(
     "grad_a = pixel_shuffle(grad)",
     saves="",
 )
+
+
+def _diagonal_places(shape, offset, dim1, dim2):
+    """The permutation that moves ``dim1``, ``dim2`` last, and the index of the diagonal there."""
+    rest = [d for d in range(len(shape)) if d not in (dim1, dim2)]
+    order = (*rest, dim1, dim2)
+    rows = numpy.arange(max(0, min(shape[dim1] + min(offset, 0), shape[dim2] - max(offset, 0))))
+    return order, (Ellipsis, rows - min(offset, 0), rows + max(offset, 0))
+
+
+def _diagonal_forward(a, offset, dim1, dim2):
+    # A copy: NumPy's diagonal view is read-only.
+    return numpy.diagonal(a, offset, dim1, dim2).copy()
+
+
+def _diagonal_vjp(xp, g, a, offset, dim1, dim2, out):
+    order, index = _diagonal_places(a.shape, offset, dim1, dim2)
+    moved = tuple(a.shape[d] for d in order)
+    grad = xp.index_add_into(moved, index, g, g.dtype)
+    return xp.transpose(grad, tuple(numpy.argsort(order)))
+
+
+diagonal = Op(
+    "DiagonalBackward0",
+    _diagonal_forward,
+    (_diagonal_vjp,),
+    "grad_a = grad placed on the diagonal",
+    saves="",
+)
