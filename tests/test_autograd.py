@@ -979,3 +979,15 @@ def test_every_hook_returns_one_removable_handle_class(lib):
     handles[0].remove()
     y.sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]  # the removed hook no longer doubles it
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_grad_fn_metadata_holds_only_what_the_user_put_there(lib):
+    lib = ember if lib == "ember" else torch
+    x = lib.ones(2, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g)  # ember keeps its hooks on the node, not in metadata
+    y.retain_grad()
+    assert y.grad_fn.metadata == {}
+    y.grad_fn.metadata["note"] = 1
+    assert y.grad_fn.metadata == {"note": 1}

@@ -78,7 +78,8 @@ class Node:
 
     @property
     def metadata(self):
-        return self.__dict__
+        """A dict for the user's own notes on this node (empty until used), as PyTorch's."""
+        return self.__dict__.setdefault("_metadata", {})
 
     def node_hooks(self):
         """This node's hooks, made on first use (most nodes never have any)."""
