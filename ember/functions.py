@@ -265,16 +265,21 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return apply(E.nan_to_num, input, nan, posinf, neginf)
 
 
+def _check_tensors(name, input, other):
+    """PyTorch's TypeError for a function of two tensors (fmax, isclose) given something else."""
+    for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
+                f"not {builtins.type(value).__name__}"
+            )
+
+
 def _tensors_only(name, function):
     """A binary function that takes two tensors, as PyTorch's fmax (no Python number)."""
 
     def checked(input, other):
-        for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
-                    f"not {builtins.type(value).__name__}"
-                )
+        _check_tensors(name, input, other)
         return function(input, other)
 
     checked.__name__ = name
@@ -1100,16 +1105,19 @@ def _same_dtypes(input, other):
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_tensors("allclose", input, other)
     _same_dtypes(input, other)
     return bool(numpy.allclose(_array(input), _array(other), rtol, atol, equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_tensors("isclose", input, other)
     _same_dtypes(input, other)
     return wrap(numpy.isclose(_array(input), _array(other), rtol, atol, equal_nan))
 
 
 def equal(input, other):
+    _check_tensors("equal", input, other)
     return input.shape == other.shape and bool(numpy.array_equal(_array(input), _array(other)))
 
 

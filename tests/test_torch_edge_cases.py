@@ -559,3 +559,14 @@ def test_maximum_and_minimum_take_tensors_only(lib):
         with pytest.raises(TypeError, match=words):
             make()
     assert lib.maximum(t, lib.zeros(2)).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_closeness_checks_take_tensors_only(lib):
+    t = lib.ones(2)
+    for name in ("isclose", "allclose", "equal"):
+        function = getattr(lib, name)
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'other' \\(position 2\\)"):
+            function(t, 1.0)
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\)"):
+            function(1.0, t)
