@@ -6,7 +6,10 @@ PyTorch's API and autograd, and Torch7's layer protocol on the same modules, on 
 
 __version__ = "0.1.0"
 
+import builtins
+import functools
 import importlib
+import types
 import warnings
 
 # NumPy warns about IEEE results (log(0) = -inf, 0/0 = nan) that PyTorch returns silently. Only
@@ -275,12 +278,45 @@ def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LINALG_TOP_LEVEL:
-        return importlib.import_module(".linalg", __name__).TOP_LEVEL[name]
+        return _tensor_input(name, importlib.import_module(".linalg", __name__).TOP_LEVEL[name])
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
 def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LINALG_TOP_LEVEL))
+
+
+def _tensor_input(name, function):
+    """``ember.<name>(x, ...)`` with PyTorch's TypeError when ``x`` is not a tensor, instead of an
+    AttributeError from inside. Tensor methods skip it: their ``self`` is a tensor already."""
+
+    @functools.wraps(function)
+    def checked(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                f"{builtins.type(input).__name__}"
+            )
+        return function(input, *args, **kwargs)
+
+    return checked
+
+
+# PyTorch's functions whose ``input`` may also be a number (torch.add(2, x)), and Tensor methods
+# that are not functions in PyTorch: left as they are.
+_NUMBER_INPUTS = {"add", "sub", "div", "divide", "true_divide", "floor_divide", "pow"}
+_NUMBER_INPUTS |= {"float_power", "bucketize", "contiguous", "expand", "expand_as", "getitem"}
+_NUMBER_INPUTS |= {"repeat", "reshape_as", "to", "type", "type_as", "view", "view_as"}
+for _name, _value in list(globals().items()):
+    if (
+        isinstance(_value, types.FunctionType)
+        and not _name.startswith("_")
+        and _name not in _NUMBER_INPUTS
+        and _value.__module__.startswith("ember")
+        and _value.__code__.co_argcount
+        and _value.__code__.co_varnames[0] == "input"
+    ):
+        globals()[_name] = _tensor_input(_name, _value)
 
 
 def _linalg_method(name):

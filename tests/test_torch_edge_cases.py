@@ -570,3 +570,37 @@ def test_closeness_checks_take_tensors_only(lib):
             function(t, 1.0)
         with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\)"):
             function(1.0, t)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mean",
+        "sum",
+        "max",
+        "argmax",
+        "softmax",
+        "reshape",
+        "flatten",
+        "t",
+        "tril",
+        "sort",
+        "var",
+        "zeros_like",
+        "clone",
+        "numel",
+        "cumsum",
+        "det",
+        "inverse",
+        "svd",
+        "nan_to_num",
+        "bincount",
+    ],
+)
+@pytest.mark.parametrize("value", [1.5, None, "a"], ids=["float", "None", "str"])
+def test_a_function_given_no_tensor_raises_type_error_as_torch(name, value):
+    # PyTorch: "mean(): argument 'input' (position 1) must be Tensor, not float"; ember used to
+    # fail with an AttributeError from inside.
+    for lib in (torch, ember):
+        with pytest.raises(TypeError, match=f"{name}\\(\\)"):
+            getattr(lib, name)(value)
