@@ -1137,6 +1137,8 @@ def _same_dtype(name, a, b):
 
 
 def _check_dims(name, t, dims, what):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}(): {what} must be Tensor, not {builtins.type(t).__name__}")
     if t.ndim != dims:
         raise RuntimeError(
             f"{name}: {what} must be a {dims}D tensor, got a {t.ndim}D tensor "
@@ -1148,7 +1150,12 @@ _mm = binary_function(L.mm)
 
 
 def mm(input, mat2):
-    a, b = input._data, mat2._data
+    try:
+        a, b = input._data, mat2._data
+    except AttributeError:  # not a tensor: _check_dims raises PyTorch's TypeError naming it
+        _check_dims("mm", input, 2, "self")
+        _check_dims("mm", mat2, 2, "mat2")
+        raise
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype is not b.dtype:
         _check_dims("mm", input, 2, "self")
         _check_dims("mm", mat2, 2, "mat2")
@@ -1344,6 +1351,7 @@ def tensordot(a, b, dims=2, out=None):
 
 
 def inner(input, other):
+    _check_tensors("inner", input, other)
     if input.ndim == 0 or other.ndim == 0:
         return mul(input, other)
     if input.shape[-1] != other.shape[-1]:
@@ -1358,6 +1366,7 @@ _unsafe_view = renamed(S.reshape, "UnsafeViewBackward0")
 
 
 def kron(input, other):
+    _check_tensors("kron", input, other)
     # Every pair of elements multiplied, laid out block by block: interleave the dims of a and b
     # (a's sizes with 1s between, b's after 1s), broadcast, and merge each pair of dims.
     n = builtins.max(input.ndim, other.ndim)
@@ -1499,6 +1508,7 @@ def _linalg_cross(input, other, dim=-1):
 
 
 def cross(input, other, dim=None):
+    _check_tensors("cross", input, other)
     if dim is None:
         warnings.warn(
             "Using torch.cross without specifying the dim arg is deprecated.\n"

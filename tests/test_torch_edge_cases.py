@@ -604,3 +604,11 @@ def test_a_function_given_no_tensor_raises_type_error_as_torch(name, value):
     for lib in (torch, ember):
         with pytest.raises(TypeError, match=f"{name}\\(\\)"):
             getattr(lib, name)(value)
+
+
+@pytest.mark.parametrize("name", ["mm", "mv", "dot", "outer", "inner", "kron", "cross"])
+def test_a_product_given_no_tensor_raises_type_error_as_torch(name):
+    for lib in (torch, ember):
+        first = lib.ones(3, 3) if name in ("mm", "mv") else lib.ones(3)
+        with pytest.raises(TypeError, match=f"{name}\\(\\)"):
+            getattr(lib, name)(first, "a")
