@@ -55,11 +55,8 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
             weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["square_avg"] = self._zeros_like(p)

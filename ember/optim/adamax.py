@@ -51,11 +51,8 @@ class Adamax(Optimizer):
             lr, eps = float(group["lr"]), float(group["eps"])
             beta1, beta2 = (float(b) for b in group["betas"])
             weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["exp_avg"] = self._zeros_like(p)

@@ -55,11 +55,8 @@ class ASGD(Optimizer):
             lr, lambd = float(group["lr"]), float(group["lambd"])
             alpha, t0 = float(group["alpha"]), float(group["t0"])
             weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["eta"] = self._scalar_state(lr)

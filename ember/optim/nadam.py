@@ -63,11 +63,8 @@ class NAdam(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             weight_decay, momentum_decay = float(group["weight_decay"]), group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["mu_product"] = self._scalar_state(1.0)

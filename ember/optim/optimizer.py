@@ -177,6 +177,12 @@ class Optimizer:
 
     # ----- helpers for step() ------------------------------------------------------------------
 
+    def _with_grad(self, group):
+        """The group's parameters that have a gradient this step, each with its state dict."""
+        for p in group["params"]:
+            if p._grad is not None:
+                yield p, self.state[p]
+
     def _evaluate(self, closure):
         """The loss from ``closure()`` (run with gradients recorded), or None without one."""
         if closure is None:

@@ -61,11 +61,8 @@ class RMSprop(Optimizer):
             lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
             momentum, centered = float(group["momentum"]), group["centered"]
             weight_decay = float(group["weight_decay"])
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["square_avg"] = self._zeros_like(p)

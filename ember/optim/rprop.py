@@ -50,11 +50,8 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             etaminus, etaplus = (float(e) for e in group["etas"])
             step_size_min, step_size_max = (float(s) for s in group["step_sizes"])
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
+            for p, state in self._with_grad(group):
                 param = p._data
-                state = self.state[p]
                 if not state:
                     state["step"] = self._step_counter()
                     state["prev"] = self._zeros_like(p)
