@@ -106,7 +106,8 @@ class Tensor:
         else:
             raise TypeError(f"Tensor(): expected sizes or one sequence of data, got {args!r}")
         self._data, self._grad_fn, self._rg, self._grad = data, None, False, None
-        self._vc, self._hooks = [0], None
+        self._vc = _InferenceCounter((0,)) if STATE.inference else [0]
+        self._hooks = None
 
     # ----- what a tensor is ------------------------------------------------------------------
 
@@ -163,6 +164,10 @@ class Tensor:
     def _version(self):
         return self._vc[0]
 
+    def is_inference(self):
+        """Whether this tensor was made in ``inference_mode`` (or is a view of one)."""
+        return self._vc.__class__ is _InferenceCounter
+
     # ----- autograd state ---------------------------------------------------------------------
 
     @property
@@ -179,6 +184,11 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._vc.__class__ is _InferenceCounter and not STATE.inference:
+            raise RuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                "allowed."
             )
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
@@ -446,9 +456,16 @@ def wrap(data, grad_fn=None):
     t._grad_fn = grad_fn
     t._rg = grad_fn is not None
     t._grad = None
-    t._vc = [0]
+    t._vc = _InferenceCounter((0,)) if STATE.inference else [0]
     t._hooks = None
     return t
+
+
+class _InferenceCounter(list):
+    """The version counter of a tensor made in inference mode. Its views and ``detach()`` share
+    the counter, so they are inference tensors too, as in PyTorch (``Tensor.is_inference``)."""
+
+    __slots__ = ()
 
 
 def apply(op, *args):

@@ -300,6 +300,29 @@ def test_enable_grad_inside_inference_mode_records_nothing(lib):
     assert (x * 2).requires_grad
 
 
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_is_inference_marks_tensors_made_in_inference_mode_and_their_views(lib):
+    lib = ember if lib == "ember" else torch
+    with lib.inference_mode():
+        a = lib.ones(3)
+        made = [a, a * 2, a[1:], lib.tensor([1.0, 2.0]), lib.zeros(2).view(2)]
+        inside = lib.ones(2)
+        inside.requires_grad_()  # allowed inside inference mode
+    assert all(t.is_inference() for t in made)
+    # Views and detach() of an inference tensor are inference tensors; results of ops outside
+    # inference mode, and clones, are normal tensors.
+    assert a[1:].is_inference() and a.view(3).is_inference() and a.detach().is_inference()
+    assert not (a * 2).is_inference() and not a.clone().is_inference()
+    with lib.no_grad():
+        assert not lib.ones(2).is_inference()
+    with lib.inference_mode(False):
+        assert not lib.ones(2).is_inference()
+    assert not lib.ones(2).is_inference() and inside.requires_grad
+    with pytest.raises(RuntimeError, match="requires_grad=True on inference tensor outside"):
+        a.requires_grad_()
+    assert not a.requires_grad
+
+
 def test_grad_modes_as_decorators():
     x = ember.ones(2, requires_grad=True)
 
