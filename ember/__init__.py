@@ -286,6 +286,13 @@ def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LINALG_TOP_LEVEL))
 
 
+def _not_tensor(name, input):
+    return TypeError(
+        f"{name}(): argument 'input' (position 1) must be Tensor, not "
+        f"{builtins.type(input).__name__}"
+    )
+
+
 def _tensor_input(name, function):
     """``ember.<name>(x, ...)`` with PyTorch's TypeError when ``x`` is not a tensor, instead of an
     AttributeError from inside. Tensor methods skip it: their ``self`` is a tensor already."""
@@ -293,28 +300,57 @@ def _tensor_input(name, function):
     @functools.wraps(function)
     def checked(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                f"{builtins.type(input).__name__}"
-            )
+            raise _not_tensor(name, input)
         return function(input, *args, **kwargs)
 
     return checked
 
 
-# PyTorch's functions whose ``input`` may also be a number (torch.add(2, x)), and Tensor methods
-# that are not functions in PyTorch: left as they are.
-_NUMBER_INPUTS = {"add", "sub", "div", "divide", "true_divide", "floor_divide", "pow"}
-_NUMBER_INPUTS |= {"float_power", "bucketize", "contiguous", "expand", "expand_as", "getitem"}
-_NUMBER_INPUTS |= {"repeat", "reshape_as", "to", "type", "type_as", "view", "view_as"}
+def _number_input(name, function, numbers_alone):
+    """``ember.<name>(x, other)`` where ``x`` may also be a Python number next to a tensor
+    (``torch.add(2, t)``) and, when ``numbers_alone``, next to another number: PyTorch makes the
+    first number a 0-dim tensor (``torch.add(1.5, 2)`` is ``tensor(3.5)``). Anything else in
+    ``x`` is PyTorch's TypeError."""
+
+    @functools.wraps(function)
+    def checked(input, *args, **kwargs):
+        if isinstance(input, Tensor):
+            return function(input, *args, **kwargs)
+        if not isinstance(input, (builtins.bool, builtins.int, builtins.float)):
+            raise _not_tensor(name, input)
+        other = args[0] if args else kwargs.get("other", kwargs.get("exponent"))
+        if isinstance(other, Tensor):
+            return function(input, *args, **kwargs)
+        if numbers_alone and isinstance(other, (builtins.bool, builtins.int, builtins.float)):
+            return function(tensor(input), *args, **kwargs)
+        got = ", ".join(builtins.type(x).__name__ for x in (input, *args))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got})")
+
+    return checked
+
+
+# PyTorch's functions whose ``input`` may be a number; those of the first set take two numbers.
+_TWO_NUMBERS = {"add", "sub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"}
+_NUMBER_AND_TENSOR = {"pow", "float_power", "remainder"}
+# Left as they are: functions whose first argument is not a tensor in PyTorch (bucketize takes a
+# number, promote_types dtypes), ones that take a number where PyTorch does not (fmod, atan2:
+# more lenient, never wrong), and Tensor methods that are not functions in PyTorch.
+_LEFT_ALONE = {"bucketize", "promote_types", "tensordot", "fmod", "atan2"}
+_LEFT_ALONE |= {"contiguous", "expand", "expand_as", "getitem", "repeat", "reshape_as", "to"}
+_LEFT_ALONE |= {"type", "type_as", "view", "view_as"}
+# The name of the tensor parameter: ``input`` as in PyTorch, ``a`` for the elementwise table's
+# functions (exp, sin), ``self`` for in-place ones (zero_, clamp_).
+_TENSOR_PARAMETERS = {"input", "a", "self"}
 for _name, _value in list(globals().items()):
-    if (
+    if _name in _TWO_NUMBERS or _name in _NUMBER_AND_TENSOR:
+        globals()[_name] = _number_input(_name, _value, _name in _TWO_NUMBERS)
+    elif (
         isinstance(_value, types.FunctionType)
         and not _name.startswith("_")
-        and _name not in _NUMBER_INPUTS
+        and _name not in _LEFT_ALONE
         and _value.__module__.startswith("ember")
         and _value.__code__.co_argcount
-        and _value.__code__.co_varnames[0] == "input"
+        and _value.__code__.co_varnames[0] in _TENSOR_PARAMETERS
     ):
         globals()[_name] = _tensor_input(_name, _value)
 

@@ -46,8 +46,18 @@ __all__ = [
 ]
 
 
-def _shape(size):
-    """The sizes of a new tensor (``zeros(2, 3)`` or ``zeros((2, 3))``), none negative."""
+def _shape(size, name):
+    """The sizes of a new tensor (``zeros(2, 3)`` or ``zeros((2, 3))``), whole numbers (a float
+    is PyTorch's TypeError, not rounded down) and none negative."""
+    one_sequence = len(size) == 1 and isinstance(size[0], (tuple, list))
+    for position, n in enumerate(size[0] if one_sequence else size):
+        if not isinstance(n, (int, numpy.integer, Tensor)):  # a 0-dim integer tensor counts
+            found = type(n).__name__
+            if one_sequence or len(size) > 1:
+                found = f", but found element of type {found} at pos {position}"
+            else:
+                found = f", not {found}"
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints{found}")
     shape = _sizes(size)
     for n in shape:
         if n < 0:
@@ -80,6 +90,10 @@ def _infer(data, dtype=None):
             f"expected sequence of equal-length lists, got {data!r}: {error}"
         ) from None
     if array.dtype == object:
+        if data is None or (
+            isinstance(data, (list, tuple)) and any(x is None for x in _flat(data))
+        ):
+            raise RuntimeError("Could not infer dtype of NoneType")
         raise TypeError(f"can't build a tensor from {type(data).__name__} data: {data!r}"[:200])
     if array.dtype.kind == "f":  # with a dtype given, cast once from the exact float64 values
         return array if dtype is not None else array.astype(dtypes.get_default_dtype().numpy)
@@ -178,7 +192,7 @@ def from_numpy(array):
     return wrap(array)
 
 
-def _filled(fill):
+def _filled(fill, name):
     def make(
         *size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **keywords
     ):
@@ -187,7 +201,7 @@ def _filled(fill):
         if keywords:
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-        array = fill(backend.array_module(device or "cpu"), _shape(size), d.numpy)
+        array = fill(backend.array_module(device or "cpu"), _shape(size, name), d.numpy)
         result = wrap(array)
         if requires_grad:
             result.requires_grad_(True)
@@ -196,9 +210,9 @@ def _filled(fill):
     return make
 
 
-zeros = _filled(lambda xp, shape, d: xp.zeros(shape, d))
-ones = _filled(lambda xp, shape, d: xp.ones(shape, d))
-empty = _filled(lambda xp, shape, d: xp.zeros(shape, d))  # zeroed: cheap, and never garbage
+zeros = _filled(lambda xp, shape, d: xp.zeros(shape, d), "zeros")
+ones = _filled(lambda xp, shape, d: xp.ones(shape, d), "ones")
+empty = _filled(lambda xp, shape, d: xp.zeros(shape, d), "empty")  # zeroed: cheap, never garbage
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -209,7 +223,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
     d = dtypes.as_dtype(dtype)
-    result = wrap(backend.array_module(device or "cpu").full(_shape((size,)), fill_value, d.numpy))
+    result = wrap(
+        backend.array_module(device or "cpu").full(_shape((size,), "full"), fill_value, d.numpy)
+    )
     if requires_grad:
         result.requires_grad_(True)
     return result
@@ -282,7 +298,18 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _spaced(lambda n: numpy.logspace(start, end, n, base=base), steps, dtype, requires_grad)
 
 
+def _check_int(name, argument, position, value):
+    if not isinstance(value, (int, numpy.integer)) or isinstance(value, bool):
+        raise TypeError(
+            f"{name}(): argument '{argument}' (position {position}) must be int, not "
+            f"{type(value).__name__}"
+        )
+
+
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    _check_int("eye", "n", 1, n)
+    if m is not None:
+        _check_int("eye", "m", 2, m)
     for name, size in (("n", n), ("m", m)):
         if size is not None and size < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
@@ -293,7 +320,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return result
 
 
-def _random(draw, kernel):
+def _random(draw, kernel, function):
     def make(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords):
         if "size" in keywords:
             size = (keywords.pop("size"),)
@@ -304,7 +331,9 @@ def _random(draw, kernel):
             name = _SCALAR_NAMES[d.numpy.name].title()
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
         rng = (generator or default_generator)._numpy
-        result = wrap(_place(numpy.asarray(draw(rng, _shape(size)), d.numpy), None, device, False))
+        result = wrap(
+            _place(numpy.asarray(draw(rng, _shape(size, function)), d.numpy), None, device, False)
+        )
         if requires_grad:
             result.requires_grad_(True)
         return result
@@ -312,8 +341,8 @@ def _random(draw, kernel):
     return make
 
 
-rand = _random(lambda rng, shape: rng.random(shape), "check_uniform_bounds")
-randn = _random(lambda rng, shape: rng.standard_normal(shape), "normal_kernel_cpu")
+rand = _random(lambda rng, shape: rng.random(shape), "check_uniform_bounds", "rand")
+randn = _random(lambda rng, shape: rng.standard_normal(shape), "normal_kernel_cpu", "randn")
 
 
 def _floating_like(make, name):
@@ -343,7 +372,7 @@ def randint(
         )
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     rng = (generator or default_generator)._numpy
-    result = wrap(rng.integers(low, high, _shape((size,))).astype(d.numpy))
+    result = wrap(rng.integers(low, high, _shape((size,), "randint")).astype(d.numpy))
     if requires_grad:
         result.requires_grad_(True)
     return result
@@ -356,11 +385,16 @@ def randint_like(input, low=0, high=None, *, dtype=None):
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    _check_int("randperm", "n", 1, n)
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     return wrap((generator or default_generator)._numpy.permutation(n).astype(d.numpy))
 
 
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(value, (bool, int, float, numpy.generic, Tensor)):
+        raise TypeError(
+            f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(value).__name__}"
+        )
     return tensor(value, dtype=dtype or dtypes.get_default_dtype(), requires_grad=requires_grad)
 
 

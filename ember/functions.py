@@ -446,6 +446,11 @@ _CLAMP_MAX_TENSOR = renamed(E.CLAMP_TENSORS, "ClampMaxBackward1", listed=(0, 2))
 
 def where(condition, input=None, other=None):
     if input is None and other is None:
+        if not isinstance(condition, Tensor):
+            raise TypeError(
+                "where(): argument 'condition' (position 1) must be Tensor, not "
+                f"{builtins.type(condition).__name__}"
+            )
         return nonzero(condition, as_tuple=True)
     condition = as_tensor_operand(condition)
     if condition._data.dtype == numpy.uint8:  # PyTorch still takes its old bool type
@@ -1298,6 +1303,11 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if not isinstance(equation, str) or not operands:
+        raise ValueError(
+            "einsum(): must specify the equation string and at least one operand, or at least "
+            "one operand and its subscripts list"
+        )
     if "->" not in equation:  # implicit output: the letters that appear once, sorted
         letters = equation.replace(",", "").replace(" ", "").replace(".", "")
         equation += (
@@ -1788,18 +1798,27 @@ def flip(input, *dims):
 
 
 def _tensors(tensors, name):
-    if isinstance(tensors, Tensor):
+    """The tensors of cat, stack and friends, checked as PyTorch checks them (a tuple or list of
+    tensors, not empty) and brought to one dtype."""
+    if not isinstance(tensors, (tuple, list)):
         raise TypeError(
-            f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not Tensor"
+            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+            f"{builtins.type(tensors).__name__}"
         )
-    tensors = [as_tensor_operand(t) for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {builtins.type(t).__name__}"
+            )
     if not tensors:
-        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "cat":
+            raise ValueError("cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
     d = tensors[0]._data.dtype
     if builtins.any(t._data.dtype != d for t in tensors):
         target = dtypes.result_type(*[t._data for t in tensors]).numpy
         tensors = [_cast(t, target) for t in tensors]
-    return tensors
+    return list(tensors)
 
 
 def cat(tensors, dim=0):
@@ -1841,12 +1860,39 @@ def stack(tensors, dim=0):
     return apply(S.stack, _dim(dim, tensors[0].ndim + 1), *tensors)
 
 
+def _at_least(t, ndim):
+    """PyTorch's atleast_1d/2d/3d: a 0-d tensor becomes (1,), (1, 1), (1, 1, 1); a vector (n,)
+    becomes (1, n) and (1, n, 1); a matrix (m, n) becomes (m, n, 1)."""
+    if t.ndim >= ndim:
+        return t
+    if t.ndim == 0:
+        return t.reshape((1,) * ndim)
+    if t.ndim == 1:
+        return t.reshape((1, -1, 1)[:ndim])
+    return t.unsqueeze(2)
+
+
 def hstack(tensors):
+    tensors = [_at_least(t, 1) for t in _tensors(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+    return cat([_at_least(t, 2) for t in _tensors(tensors, "vstack")], 0)
+
+
+def row_stack(tensors):
+    return cat([_at_least(t, 2) for t in _tensors(tensors, "row_stack")], 0)
+
+
+def dstack(tensors):
+    return cat([_at_least(t, 3) for t in _tensors(tensors, "dstack")], 2)
+
+
+def column_stack(tensors):
+    """Vectors (and 0-d tensors) become columns; matrices are placed side by side."""
+    tensors = _tensors(tensors, "column_stack")
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 
 def _slice_along(input, dim, start, stop, op=None):

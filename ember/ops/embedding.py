@@ -46,13 +46,17 @@ embedding = Op(
 # index position that won, per bag and column, -1 for an empty bag). Rows at padding_idx count
 # for nothing (``kept`` is False there); an empty bag gives zeros. Each VJP sends grad[bag] back
 # to the rows that made it: scaled by w_i (sum) or 1/size (mean), or to the winner alone (max).
+# With scale_grad_by_freq, ``frequency[i]`` is how often index i's row was read in the whole
+# input, and the weight gradient each reading sends is divided by it (sum and mean only).
 
 
 def _bag_sizes(bags, kept, n_bags):
     return numpy.bincount(bags[kept], minlength=n_bags)
 
 
-def _embedding_bag(weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners):
+def _embedding_bag(
+    weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners, frequency
+):
     rows = numpy.where(kept[:, None], weight[indices], 0).astype(weight.dtype, copy=False)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights[:, None]
@@ -84,7 +88,7 @@ def _spread(xp, g, bags, mode, kept, n_bags):
 
 
 def _embedding_bag_vjp_weight(
-    xp, g, weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners, out
+    xp, g, weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners, frequency, out
 ):
     shape, dtype = tuple(weight.shape), g.dtype
     if mode == "max":
@@ -96,11 +100,13 @@ def _embedding_bag_vjp_weight(
     per_row = _spread(xp, g, bags, mode, kept, n_bags)
     if per_sample_weights is not None:
         per_row = per_row * xp.expand_dims(per_sample_weights, 1)
+    if frequency is not None:
+        per_row = per_row * (1 / frequency[:, None]).astype(getattr(dtype, "numpy", dtype))
     return xp.index_add_along(shape, 0, indices, per_row, dtype)
 
 
 def _embedding_bag_vjp_weights(
-    xp, g, weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners, out
+    xp, g, weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners, frequency, out
 ):
     rows = xp.take(weight, indices, 0)
     return xp.sum(_spread(xp, g, bags, mode, kept, n_bags) * rows, axis=1)

@@ -11,6 +11,7 @@ from ...ops import layers as _layers
 from ...ops import renamed
 from ...random import default_generator
 from ...tensor import Tensor, apply, wrap
+from ._sizes import check_tensor
 
 __all__ = [
     "relu",
@@ -240,6 +241,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     whose gradient is the soft sample's (the straight-through estimator)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    check_tensor(logits, "gumbel_softmax", "logits")
     dtype = logits._data.dtype
     noise = -numpy.log(default_generator._numpy.standard_exponential(logits._data.shape))
     soft = _functions.softmax((logits + wrap(noise.astype(dtype))) / tau, dim)

@@ -164,13 +164,13 @@ def embedding_bag_arguments(
     padding_idx=None,
 ):
     """The embedding-bag op followed by its checked arguments: the flat indices, each one's bag,
-    the number of bags, which indices count (not padding_idx), and room for max's winners."""
+    the number of bags, which indices count (not padding_idx), room for max's winners, and how
+    often each index occurs (for scale_grad_by_freq). ``max_norm`` first renormalizes, in place
+    and without gradient, the rows the input names whose norm exceeds it."""
     check_tensor(input, "embedding_bag")
     check_tensor(weight, "embedding_bag", "weight")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError(
-            "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by ember"
-        )
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
     if input.ndim == 2:
         if offsets is not None:
             raise ValueError(
@@ -206,6 +206,14 @@ def embedding_bag_arguments(
         )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if sparse:
+        raise NotImplementedError(
+            "embedding_bag(): sparse gradients are not supported by ember; use sparse=False"
+        )
     if per_sample_weights is not None:
         check_tensor(per_sample_weights, "embedding_bag", "per_sample_weights")
         if mode != "sum":
@@ -228,6 +236,11 @@ def embedding_bag_arguments(
             f"Index {bad[0]} of input takes value {indices[bad[0]]} which is not in the valid "
             f"range [0, {rows})"
         )
+    if max_norm is not None:  # every row the input names, padding and all, as PyTorch
+        _renormalize(weight, indices, max_norm, norm_type)
+    frequency = None
+    if scale_grad_by_freq:
+        frequency = numpy.bincount(indices, minlength=rows)[indices].astype(numpy.float64)
     # index i belongs to the last bag starting at or before it
     bags = numpy.searchsorted(starts, numpy.arange(indices.size), side="right") - 1
     inside = bags >= 0  # with include_last_offset, indices past the last bag belong to none
@@ -236,4 +249,15 @@ def embedding_bag_arguments(
     kept = inside & (indices != padding_idx)
     bags = numpy.maximum(bags, 0)
     winners = numpy.empty((n_bags, weight.shape[1]), numpy.int64)
-    return E.embedding_bag, weight, indices, bags, n_bags, mode, per_sample_weights, kept, winners
+    return (
+        E.embedding_bag,
+        weight,
+        indices,
+        bags,
+        n_bags,
+        mode,
+        per_sample_weights,
+        kept,
+        winners,
+        frequency,
+    )
