@@ -272,6 +272,8 @@ _LINALG_TOP_LEVEL = (
     "pinverse",
     "matrix_power",
 )
+# PyTorch's top-level functions that live with the losses of ember.nn.functional.
+_LOSSES_TOP_LEVEL = ("ctc_loss",)
 
 
 def __getattr__(name):
@@ -279,11 +281,15 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     if name in _LINALG_TOP_LEVEL:
         return _tensor_input(name, importlib.import_module(".linalg", __name__).TOP_LEVEL[name])
+    if name in _LOSSES_TOP_LEVEL:
+        return importlib.import_module(".nn.functional.loss", __name__).TOP_LEVEL[name]
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LINALG_TOP_LEVEL))
+    return sorted(
+        set(globals()) | set(_SUBPACKAGES) | set(_LINALG_TOP_LEVEL) | set(_LOSSES_TOP_LEVEL)
+    )
 
 
 def _not_tensor(name, input):

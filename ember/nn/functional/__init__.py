@@ -41,6 +41,7 @@ from .loss import (
     binary_cross_entropy_with_logits,
     cosine_embedding_loss,
     cross_entropy,
+    ctc_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
     huber_loss,
@@ -134,6 +135,7 @@ __all__ = [
     "multilabel_soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    "ctc_loss",
 ]
 
 __all__ += [  # spatial layers, normalization, lookups, attention (the real-models issue)

@@ -8,6 +8,7 @@ probability targets or label smoothing it is PyTorch's composite formula.
 """
 
 import math
+import numbers
 import warnings
 
 import numpy
@@ -15,6 +16,7 @@ import numpy
 from ... import creation as _creation
 from ... import functions as _functions
 from ...autograd.grad_mode import STATE
+from ...ops import ctc as CTC
 from ...ops import loss as L
 from ...tensor import Tensor, apply, wrap
 from . import activation as _activation
@@ -41,6 +43,7 @@ __all__ = [
     "multilabel_soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    "ctc_loss",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -684,3 +687,190 @@ def triplet_margin_with_distance_loss(
     reduction = reduction_of(None, None, reduction)
     distance = distance_function or _distance.pairwise_distance
     return _triplet(anchor, positive, negative, distance, margin, swap, reduction)
+
+
+# ----- CTC: log-probabilities of frames against shorter label sequences -----------------------
+
+
+def ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank=0,
+    reduction="mean",
+    zero_infinity=False,
+):
+    """Connectionist temporal classification: ``-log p(targets | log_probs)`` summed over every
+    alignment of each target to its frames (see :mod:`ember.ops.ctc`). ``log_probs`` is (T, N, C)
+    or unbatched (T, C); ``targets`` is padded (N, S) or the targets concatenated (sum of the
+    target lengths); the lengths are tensors or sequences of ints. A mean divides each loss by
+    its target length (at least 1), then averages over the batch."""
+    reduction = _REDUCTION_NUMBERS[reduction_of(None, None, reduction)]
+    return ctc_loss_reduction_number(
+        log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity
+    )
+
+
+_REDUCTION_NUMBERS = {"none": 0, "mean": 1, "sum": 2}  # at::Reduction's
+
+
+def ctc_loss_reduction_number(
+    log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False
+):
+    """``ember.ctc_loss``, PyTorch's ``torch.ctc_loss``: the reduction is at::Reduction's number
+    (1 mean, 2 sum, anything else none). Its documented default is the mean, but what
+    ``torch.ctc_loss`` does without one is no reduction, so that is the default here too."""
+    args = (log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
+    if (
+        not isinstance(log_probs, Tensor)
+        or not isinstance(targets, Tensor)
+        or any(
+            isinstance(n, bool) or not isinstance(n, numbers.Integral) for n in (blank, reduction)
+        )
+        or not isinstance(zero_infinity, (bool, numpy.bool_))
+    ):
+        raise _ctc_arguments_error(args)
+    input_lengths, target_lengths = _ctc_lengths(args)
+    batched = log_probs.ndim == 3
+    if not batched:  # one sequence, (T, C): a batch of one
+        if log_probs.ndim == 0:
+            raise IndexError(
+                "Dimension out of range (expected to be in range of [-1, 0], but got 1)"
+            )
+        log_probs = _functions.unsqueeze(log_probs, 1)
+    blank = int(blank)
+    labels = _ctc_checked(log_probs, targets, blank, input_lengths, target_lengths)
+    alpha = CTC.workspace(log_probs.shape, labels.shape[1], log_probs._data.dtype)
+    losses = apply(
+        CTC.ctc_loss,
+        log_probs,
+        labels,
+        input_lengths,
+        target_lengths,
+        blank,
+        bool(zero_infinity),
+        alpha,
+    )
+    # The rest as PyTorch composes it, so the result's grad_fn is the same chain of nodes.
+    dtype = log_probs._data.dtype
+    if zero_infinity:
+        losses = _functions.where(losses == math.inf, wrap(numpy.zeros((), dtype)), losses)
+    if reduction == 1:
+        return (losses / wrap(numpy.maximum(target_lengths, 1).astype(dtype))).mean()
+    if reduction == 2:
+        return losses.sum()
+    return losses if batched else losses.squeeze(0)
+
+
+TOP_LEVEL = {"ctc_loss": ctc_loss_reduction_number}  # ember.<name>, as torch.<name>
+
+
+def _ctc_arguments_error(args):
+    """PyTorch's TypeError when the arguments match neither of ``torch.ctc_loss``'s signatures."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    rest = "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)"
+    return TypeError(
+        f"ctc_loss() received an invalid combination of arguments - got ({got}), but expected "
+        "one of:\n"
+        " * (Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints "
+        f"target_lengths, {rest}\n"
+        " * (Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, "
+        f"{rest}\n"
+    )
+
+
+def _int_sequence(value):
+    """A tuple or list of ints (0-d integer tensors count) as an int64 array; None otherwise."""
+    if not isinstance(value, (tuple, list)):
+        return None
+    ints = []
+    for item in value:
+        if isinstance(item, Tensor) and item.ndim == 0 and item._data.dtype.kind in "iu":
+            item = item.item()
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
+            return None
+        ints.append(int(item))
+    return numpy.array(ints, numpy.int64)
+
+
+def _ctc_lengths(args):
+    """The input and target lengths as int64 arrays: two integer tensors (of any shape, read
+    flat), or two sequences of ints, as PyTorch's two signatures take them."""
+    input_lengths, target_lengths = args[2:4]
+    if isinstance(input_lengths, Tensor) and isinstance(target_lengths, Tensor):
+        for value, name in ((input_lengths, "input_lengths"), (target_lengths, "target_lengths")):
+            if value._data.dtype.kind not in "iu":
+                raise RuntimeError(f"{name} must be integral")
+        return tuple(
+            v._data.reshape(-1).astype(numpy.int64) for v in (input_lengths, target_lengths)
+        )
+    lengths = _int_sequence(input_lengths), _int_sequence(target_lengths)
+    if lengths[0] is None or lengths[1] is None:
+        raise _ctc_arguments_error(args)
+    return lengths
+
+
+def _first_bad(values, bad):
+    """The first of ``values`` where ``bad`` holds, as a Python int (PyTorch checks in order)."""
+    return int(values[numpy.argmax(bad)])
+
+
+def _ctc_checked(log_probs, targets, blank, input_lengths, target_lengths):
+    """PyTorch's checks of ``ctc_loss``'s arguments, in its order and words; the labels padded
+    (N, S) as int64, with ``blank`` past each target's end."""
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if log_probs._data.dtype not in (numpy.float32, numpy.float64):
+        raise _functions._not_implemented("ctc_loss_cpu", log_probs)
+    if not log_probs.numel():
+        raise RuntimeError("log_probs tensor must not be empty")
+    if log_probs.ndim != 3:
+        raise RuntimeError(
+            f"Expected 3-dimensional tensor, but got {log_probs.ndim}-dimensional tensor for "
+            f"argument #1 'log_probs'{where}"
+        )
+    if not 1 <= targets.ndim <= 2:
+        raise RuntimeError(
+            f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional tensor for "
+            f"argument #2 'targets'{where}"
+        )
+    frames, batch, classes = log_probs.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    if input_lengths.size != batch:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if target_lengths.size != batch:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if (target_lengths < 0).any():
+        value = _first_bad(target_lengths, target_lengths < 0)
+        raise RuntimeError(
+            f"Expected target_lengths to have value at least 0, but got value {value}{where}"
+        )
+    expected = batch if targets.ndim == 2 else int(target_lengths.sum())
+    if targets.shape[0] != expected:
+        raise RuntimeError(
+            f"Expected tensor to have size {expected} at dimension 0, but got size "
+            f"{targets.shape[0]} for argument #2 'targets'{where}"
+        )
+    longest = int(target_lengths.max(initial=0))
+    if targets.ndim == 2 and targets.shape[1] < longest:
+        raise RuntimeError(
+            f"Expected tensor to have size at least {longest} at dimension 1, but got size "
+            f"{targets.shape[1]} for argument #2 'targets'{where}"
+        )
+    bad = (input_lengths < 0) | (input_lengths > frames)
+    if bad.any():
+        value = _first_bad(input_lengths, bad)
+        bound = "at least 0" if value < 0 else f"at most {frames}"
+        raise RuntimeError(
+            f"Expected input_lengths to have value {bound}, but got value {value}{where}"
+        )
+    # PyTorch converts the targets to int64 (truncating floats) and reads labels outside
+    # [0, C) from past the end of its arrays; ember refuses them.
+    labels = CTC.padded_targets(targets._data.astype(numpy.int64), target_lengths, blank)
+    outside = (labels < 0) | (labels >= classes)
+    if outside.any():
+        raise IndexError(
+            f"Target {_first_bad(labels.reshape(-1), outside.reshape(-1))} is out of bounds."
+        )
+    return labels

@@ -46,6 +46,7 @@ from .loss import (
     CosineEmbeddingLoss,
     CrossEntropyCriterion,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -182,6 +183,7 @@ __all__ = [
     "MultiMarginLoss",
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
+    "CTCLoss",
 ]
 
 __all__ += [  # spatial layers, normalization, lookups (the real-models issue)
