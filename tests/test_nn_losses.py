@@ -275,3 +275,16 @@ def test_functional_losses_accept_legacy_arguments():
     )
     assert f.l1_loss(x, y, reduce=False).shape == (3, 2)
     assert f.kl_div(ember.log_softmax(x, 1), ember.softmax(y, 1), reduction="batchmean").ndim == 0
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_elementwise_mean_is_the_old_name_of_mean_with_a_warning(lib):
+    lib = ember if lib == "ember" else torch
+    x, y = lib.tensor([1.0, 2.0, 4.0]), lib.tensor([0.0, 2.0, 1.0])
+    with pytest.warns(UserWarning, match="elementwise_mean' is deprecated"):
+        old = lib.nn.functional.mse_loss(x, y, reduction="elementwise_mean")
+    with pytest.warns(UserWarning, match="elementwise_mean' is deprecated"):
+        module = lib.nn.L1Loss(reduction="elementwise_mean")(x, y)
+    assert old.item() == pytest.approx(10 / 3) and module.item() == pytest.approx(4 / 3)
+    with pytest.raises(ValueError, match="bad is not a valid value for reduction"):
+        lib.nn.functional.mse_loss(x, y, reduction="bad")

@@ -57,6 +57,13 @@ def reduction_of(size_average, reduce, reduction, allowed=REDUCTIONS):
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = ("mean" if size_average else "sum") if reduce else "none"
+    if reduction == "elementwise_mean" and "mean" in allowed:  # PyTorch's old name, still taken
+        warnings.warn(
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+        reduction = "mean"
     if reduction not in allowed:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
