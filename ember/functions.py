@@ -1862,14 +1862,39 @@ def stack(tensors, dim=0):
 
 def _at_least(t, ndim):
     """PyTorch's atleast_1d/2d/3d: a 0-d tensor becomes (1,), (1, 1), (1, 1, 1); a vector (n,)
-    becomes (1, n) and (1, n, 1); a matrix (m, n) becomes (m, n, 1)."""
+    becomes (1, n) and (1, n, 1); a matrix (m, n) becomes (m, n, 1). Made with the view ops
+    PyTorch uses, so the grad_fn reads the same."""
     if t.ndim >= ndim:
         return t
     if t.ndim == 0:
         return t.reshape((1,) * ndim)
     if t.ndim == 1:
-        return t.reshape((1, -1, 1)[:ndim])
+        t = t.unsqueeze(0)
+        return t if ndim == 2 else t.unsqueeze(2)
     return t.unsqueeze(2)
+
+
+def _at_least_function(ndim):
+    name = f"atleast_{ndim}d"
+
+    def function(*tensors):
+        """One tensor, or several (or one tuple or list of them) as a tuple, with at least
+        ``ndim`` dims (see _at_least)."""
+        single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+        if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+            tensors = tensors[0]
+        if not tensors or not builtins.all(isinstance(t, Tensor) for t in tensors):
+            got = ", ".join(builtins.type(t).__name__ for t in tensors)
+            raise TypeError(f"{name}() received an invalid combination of arguments - got ({got})")
+        if single:
+            return _at_least(tensors[0], ndim)
+        return tuple(_at_least(t, ndim) for t in tensors)
+
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+atleast_1d, atleast_2d, atleast_3d = (_at_least_function(n) for n in (1, 2, 3))
 
 
 def hstack(tensors):

@@ -448,3 +448,34 @@ def test_scatter_gradient_of_a_larger_src(name, ndim, seed):
         with pytest.raises(RuntimeError, match="invalid gradient"):
             a_t, src_t = (torch.from_numpy(x.copy()).requires_grad_() for x in (a, src))
             fn(torch, a_t, src_t).sum().backward()
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])
+def test_atleast_nd_matches_torch_in_shape_grad_fn_identity_and_gradient(ndim, shape):
+    name = f"atleast_{ndim}d"
+    results = {}
+    for lib in (ember, torch):
+        x = lib.tensor(np.arange(float(np.prod(shape))).reshape(shape), requires_grad=True)
+        y = x * 1
+        r = getattr(lib, name)(y)
+        r.backward(lib.ones(r.shape, dtype=r.dtype) * 2)
+        results[lib] = (tuple(r.shape), type(r.grad_fn).__name__, r is y, x.grad.tolist())
+    assert results[ember] == results[torch]
+    assert ember.autograd.gradcheck(
+        getattr(ember, name), ember.ones(shape, dtype=ember.float64, requires_grad=True)
+    )
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+def test_atleast_nd_of_several_tensors_is_a_tuple_and_a_number_is_a_type_error(name):
+    for lib in (ember, torch):
+        function = getattr(lib, name)
+        pair = function(lib.tensor(1.0), lib.ones(2))
+        listed = function([lib.tensor(1.0)])
+        assert isinstance(pair, tuple) and isinstance(listed, tuple)
+        assert [tuple(t.shape) for t in pair] == [
+            tuple(t.shape) for t in getattr(torch, name)(torch.tensor(1.0), torch.ones(2))
+        ]
+        with pytest.raises(TypeError, match=f"{name}\\(\\) received an invalid combination"):
+            function(1.5)
