@@ -256,6 +256,7 @@ class cuda:
 
 
 from .serialization import load, save
+from .out_argument import accepting_out
 
 # The layers above the core load on first use (``ember.nn``, ``import ember.optim``), so that
 # ``import ember`` costs little more than importing NumPy. So does ``ember.linalg``, with the
@@ -359,6 +360,23 @@ for _name, _value in list(globals().items()):
         and _value.__code__.co_varnames[0] in _TENSOR_PARAMETERS
     ):
         globals()[_name] = _tensor_input(_name, _value)
+
+
+def _takes_out(function):
+    code = getattr(function, "__wrapped__", function).__code__
+    return "out" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+
+
+# The ops take PyTorch's ``out=`` keyword (in-place variants and constructors do not).
+for _name, _value in list(globals().items()):
+    if (
+        isinstance(_value, types.FunctionType)
+        and not _name.startswith("_")
+        and not _name.endswith("_")
+        and _value.__module__ in ("ember.functions", "ember.tensor")
+        and not _takes_out(_value)
+    ):
+        globals()[_name] = accepting_out(_name, _value)
 
 
 def _linalg_method(name):

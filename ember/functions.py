@@ -981,7 +981,7 @@ def _empty_check(input, name, dim=None, whole=RuntimeError):
 def _extreme(name, full_op, dim_op, find, elementwise):
     result_type = _return_type(name)
 
-    def function(input, dim=None, keepdim=False, *, out=None):
+    def function(input, dim=None, keepdim=False):
         if isinstance(dim, Tensor):  # max(a, b): the elementwise form
             return elementwise(input, dim)
         if dim is None:
@@ -1073,20 +1073,29 @@ def softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         input = _cast(input, dtypes.as_dtype(dtype).numpy)
     _needs_float_or_dtype(input, "softmax")
-    return apply(R.softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
+    dim = _implicit_dim(input, dim, "softmax", _stacklevel)
+    return apply(R.softmax, input, _dim(dim, input.ndim))
 
 
 def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         input = _cast(input, dtypes.as_dtype(dtype).numpy)
     _needs_float_or_dtype(input, "log_softmax")
-    return apply(R.log_softmax, input, _dim(_implicit_dim(input, dim), input.ndim))
+    dim = _implicit_dim(input, dim, "log_softmax", _stacklevel)
+    return apply(R.log_softmax, input, _dim(dim, input.ndim))
 
 
-def _implicit_dim(input, dim):
+def _implicit_dim(input, dim, name, stacklevel):
+    """``dim``, or PyTorch's legacy choice when it is omitted, with PyTorch's warning: the choice
+    is rarely the class dim a user means for a batch of 3-D inputs."""
     if dim is not None:
         return dim
-    return 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy choice when dim is omitted
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 def _logical_reduction(reduce, input, dim, keepdim):
@@ -1328,7 +1337,7 @@ def einsum(equation, *operands):
         ) from None
 
 
-def tensordot(a, b, dims=2, out=None):
+def tensordot(a, b, dims=2):
     """Contract ``dims`` (a count of trailing/leading dims, or two lists) as one matrix product."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -1483,7 +1492,7 @@ def _chain_product(matrices):
     return product(0, n - 1)
 
 
-def chain_matmul(*matrices, out=None):
+def chain_matmul(*matrices):
     warnings.warn(
         "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
         "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
@@ -2156,7 +2165,7 @@ def _index(index):
             part = part._data
             if part.ndim == 0 and part.dtype.kind in "iu":
                 part = int(part)
-        elif isinstance(part, list):
+        elif isinstance(part, (list, tuple, range)):  # x[range(n), target]: any sequence
             part = numpy.asarray(part)
             if part.dtype.kind == "f" or (part.size == 0 and part.dtype.kind == "f"):
                 part = part.astype(numpy.int64)
@@ -3441,7 +3450,24 @@ def _pos(self):
 
 
 Tensor.__pos__ = _pos
-Tensor.T = property(lambda self: permute(self, *range(self.ndim)[::-1]))
+
+
+def _reversed_dims(self):
+    if self.ndim != 2:  # PyTorch's deprecation: .T is meant for matrices
+        warnings.warn(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+            if self.ndim == 0
+            else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return permute(self, *range(self.ndim)[::-1])
+
+
+Tensor.T = property(_reversed_dims)
 
 
 def _matrix_transpose(self):

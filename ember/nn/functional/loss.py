@@ -210,9 +210,6 @@ def _class_weight(weight, input, n_classes, function):
 def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_loss"):
     _floating(input, function)
     _tensor(target, "target", function)
-    if target._data.dtype not in CLASS_INDEX_DTYPES:
-        found = _functions._type_name(target, True)
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {found}")
     if input.ndim == 0:
         raise ValueError(f"{function}(): expected input with at least 1 dimension (classes), got 0")
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
@@ -222,10 +219,16 @@ def nll_loss_call(input, target, weight, ignore_index, reduction, function="nll_
                 f"Expected input batch_size ({input.shape[0]}) to match target "
                 f"batch_size ({target.shape[0]})."
             )
+        if input.ndim <= 2 and target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(
             f"{function}(): expected target of shape {list(expected)} for input "
             f"of shape {list(input.shape)}, got {list(target.shape)}"
         )
+    # After the shapes, as in PyTorch: float labels of the right shape get this error.
+    if target._data.dtype not in CLASS_INDEX_DTYPES:
+        found = _functions._type_name(target, True)
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {found}")
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     indices = target._data
     used = indices[indices != ignore_index]
@@ -260,7 +263,7 @@ def cross_entropy(
     label_smoothing=0.0,
 ):
     """``nll_loss(log_softmax(input, class dim), target)`` for class indices; for a target of
-    class probabilities (same shape as input), ``-sum(target * log_softmax(input))``."""
+    class probabilities (the input's shape), ``-sum(target * log_softmax(input))``."""
     reduction = reduction_of(size_average, reduce, reduction)
     indices = _fused_cross_entropy_target(input, target, weight, ignore_index, reduction)
     if indices is not None and 0.0 <= label_smoothing <= 1.0:
@@ -275,7 +278,9 @@ def cross_entropy(
     dim = class_dim(input)
     n_classes = input.shape[dim]
     log_p = _functions.log_softmax(input, dim)
-    if target.is_floating_point():
+    # PyTorch decides by shape alone: a target shaped like the input holds class probabilities,
+    # any other is class indices (so float labels [N] get nll_loss's "expected ... Long" error).
+    if target.shape == input.shape:
         return _probability_cross_entropy(
             input, log_p, target, weight, reduction, label_smoothing, dim
         )
@@ -331,10 +336,10 @@ def _fused_cross_entropy_target(input, target, weight, ignore_index, reduction):
 
 
 def _probability_cross_entropy(input, log_p, target, weight, reduction, label_smoothing, dim):
-    if target.shape != input.shape:
+    if not target.is_floating_point():
         raise RuntimeError(
-            f"cross_entropy(): a target of class probabilities must have the "
-            f"input's shape {list(input.shape)}, got {list(target.shape)}"
+            "Expected floating point type for target with class probabilities, got "
+            f"{_functions._type_name(target, True)}"
         )
     n_classes = input.shape[dim]
     target = _like_input(target, input, "target", "cross_entropy")
