@@ -1,7 +1,8 @@
 """Seed 004's two-layer net, one training step (N=64, D_in=1000, H=100, D_out=10, float32):
 the seed's hand-written backprop in NumPy (the floor), ember autograd, ember's Torch7 protocol,
-PyTorch autograd, and three references: the NumPy step without the seed's loss and copy, NumPy
-in Torch7's layout, and a bare autograd tape (the least bookkeeping any autograd does).
+PyTorch autograd, and references: the NumPy step without the seed's loss and copy (numpy-bare)
+and without the copy only (numpy-loss: the array work ember's step does), NumPy in Torch7's
+layout, and a bare autograd tape (the least bookkeeping any autograd does).
 
     python benchmarks/bench_seed_net.py
     python benchmarks/bench_seed_net.py --paired   # NumPy, the tape and ember alternating in one
@@ -63,9 +64,10 @@ def numpy_step(x, y, w1, w2):
     return step
 
 
-def numpy_bare_step(x, y, w1, w2):
+def numpy_bare_step(x, y, w1, w2, loss=False):
     """The seed's step without its two extras (the loss, the copy of ``grad_h_relu``): the least
-    NumPy work a step needs. Earlier sessions reported every ratio against this one."""
+    NumPy work a step needs. Earlier sessions reported every ratio against this one. With
+    ``loss``, the loss is computed too: exactly the array work ember's autograd step does."""
     import numpy
 
     def step():
@@ -73,6 +75,8 @@ def numpy_bare_step(x, y, w1, w2):
         h = x.dot(w1)
         h_relu = numpy.maximum(h, 0)
         y_pred = h_relu.dot(w2)
+        if loss:
+            numpy.square(y_pred - y).sum().item()
         grad_y_pred = 2.0 * (y_pred - y)
         grad_w2 = h_relu.T.dot(grad_y_pred)
         grad_h = grad_y_pred.dot(w2.T)
@@ -235,6 +239,10 @@ def numpy_bare_variant():
     return {"seconds": median_time(numpy_bare_step(*data()))}
 
 
+def numpy_loss_variant():
+    return {"seconds": median_time(numpy_bare_step(*data(), loss=True))}
+
+
 def numpy_torch7_variant():
     return {"seconds": median_time(numpy_torch7_step(*data()))}
 
@@ -277,6 +285,7 @@ def paired_variant():
 VARIANTS = {
     "numpy": numpy_variant,
     "numpy-bare": numpy_bare_variant,
+    "numpy-loss": numpy_loss_variant,
     "numpy-torch7": numpy_torch7_variant,
     "numpy-tape": numpy_tape_variant,
     "ember": ember_variant,
