@@ -293,10 +293,10 @@ def __dir__():
     )
 
 
-def _not_tensor(name, input):
+def _not_tensor(name, value, argument="input", position=1):
     return TypeError(
-        f"{name}(): argument 'input' (position 1) must be Tensor, not "
-        f"{builtins.type(input).__name__}"
+        f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
+        f"{builtins.type(value).__name__}"
     )
 
 
@@ -313,44 +313,63 @@ def _tensor_input(name, function):
     return checked
 
 
-def _number_input(name, function, numbers_alone):
-    """``ember.<name>(x, other)`` where ``x`` may also be a Python number next to a tensor
-    (``torch.add(2, t)``) and, when ``numbers_alone``, next to another number: PyTorch makes the
-    first number a 0-dim tensor (``torch.add(1.5, 2)`` is ``tensor(3.5)``). Anything else in
-    ``x`` is PyTorch's TypeError."""
+_NUMBER = (builtins.bool, builtins.int, builtins.float)
+
+
+def _number_input(name, function, numbers):
+    """``ember.<name>(x, other)`` with PyTorch's rule for Python numbers in ``x`` and ``other``:
+
+    - ``"anywhere"``: ``x`` may be a number next to a tensor (``torch.add(2, t)``) or next to
+      another number, which PyTorch makes a 0-dim tensor (``torch.add(1.5, 2)`` is
+      ``tensor(3.5)``);
+    - ``"next to a tensor"``: ``x`` may be a number only when ``other`` is a tensor (``pow``);
+    - ``"as other"``: only ``other`` may be a number (``fmod``: a number ``x`` matches none of
+      its overloads);
+    - ``"nowhere"``: both must be tensors (``atan2``).
+
+    Anything else is PyTorch's TypeError."""
+
+    def overload_error(input, args):
+        got = ", ".join(builtins.type(x).__name__ for x in (input, *args))
+        return TypeError(f"{name}() received an invalid combination of arguments - got ({got})")
 
     @functools.wraps(function)
     def checked(input, *args, **kwargs):
-        if isinstance(input, Tensor):
-            return function(input, *args, **kwargs)
-        if not isinstance(input, (builtins.bool, builtins.int, builtins.float)):
-            raise _not_tensor(name, input)
         other = args[0] if args else kwargs.get("other", kwargs.get("exponent"))
+        if isinstance(input, Tensor):
+            if numbers == "nowhere" and args and not isinstance(other, Tensor):
+                raise _not_tensor(name, other, "other", 2)
+            return function(input, *args, **kwargs)
+        if numbers == "as other":
+            raise overload_error(input, args)
+        if numbers == "nowhere" or not isinstance(input, _NUMBER):
+            raise _not_tensor(name, input)
         if isinstance(other, Tensor):
             return function(input, *args, **kwargs)
-        if numbers_alone and isinstance(other, (builtins.bool, builtins.int, builtins.float)):
+        if numbers == "anywhere" and isinstance(other, _NUMBER):
             return function(tensor(input), *args, **kwargs)
-        got = ", ".join(builtins.type(x).__name__ for x in (input, *args))
-        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got})")
+        raise overload_error(input, args)
 
     return checked
 
 
-# PyTorch's functions whose ``input`` may be a number; those of the first set take two numbers.
-_TWO_NUMBERS = {"add", "sub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"}
-_NUMBER_AND_TENSOR = {"pow", "float_power", "remainder"}
+# Where PyTorch's functions take a Python number in place of a tensor (see _number_input).
+_NUMBERS = dict.fromkeys(
+    ("add", "sub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"), "anywhere"
+)
+_NUMBERS |= dict.fromkeys(("pow", "float_power", "remainder"), "next to a tensor")
+_NUMBERS |= {"fmod": "as other", "atan2": "nowhere"}
 # Left as they are: functions whose first argument is not a tensor in PyTorch (bucketize takes a
-# number, promote_types dtypes), ones that take a number where PyTorch does not (fmod, atan2:
-# more lenient, never wrong), and Tensor methods that are not functions in PyTorch.
-_LEFT_ALONE = {"bucketize", "promote_types", "tensordot", "fmod", "atan2"}
+# number, promote_types dtypes), and Tensor methods that are not functions in PyTorch.
+_LEFT_ALONE = {"bucketize", "promote_types", "tensordot"}
 _LEFT_ALONE |= {"contiguous", "expand", "expand_as", "getitem", "repeat", "reshape_as", "to"}
 _LEFT_ALONE |= {"type", "type_as", "view", "view_as"}
 # The name of the tensor parameter: ``input`` as in PyTorch, ``a`` for the elementwise table's
 # functions (exp, sin), ``self`` for in-place ones (zero_, clamp_).
 _TENSOR_PARAMETERS = {"input", "a", "self"}
 for _name, _value in list(globals().items()):
-    if _name in _TWO_NUMBERS or _name in _NUMBER_AND_TENSOR:
-        globals()[_name] = _number_input(_name, _value, _name in _TWO_NUMBERS)
+    if _name in _NUMBERS:
+        globals()[_name] = _number_input(_name, _value, _NUMBERS[_name])
     elif (
         isinstance(_value, types.FunctionType)
         and not _name.startswith("_")

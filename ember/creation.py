@@ -2,12 +2,14 @@
 ``ones``, ``full``, ``eye``, ranges) and random (``rand``, ``randn``, ``randint``, ``randperm``),
 plus Torch7/old-PyTorch spellings (``FloatTensor``, ``Variable``) so seed code runs unchanged."""
 
+import functools
 import warnings
 
 import numpy
 
 from . import backend, dtypes
 from .functions import _SCALAR_NAMES, _sizes
+from .out_argument import creating_into
 from .random import default_generator
 from .tensor import Tensor, wrap
 
@@ -192,12 +194,17 @@ def from_numpy(array):
     return wrap(array)
 
 
+def _missing_size(name):
+    """``zeros()``: PyTorch wants a size (``zeros(())`` is the 0-dim tensor)."""
+    return TypeError(f'{name}() missing 1 required positional arguments: "size"')
+
+
 def _filled(fill, name):
-    def make(
-        *size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **keywords
-    ):
+    def make(*size, dtype=None, device=None, requires_grad=False, layout=None, **keywords):
         if "size" in keywords:  # zeros(size=(2, 3))
             size = (keywords.pop("size"),)
+        elif not size:
+            raise _missing_size(name)
         if keywords:
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
@@ -207,7 +214,7 @@ def _filled(fill, name):
             result.requires_grad_(True)
         return result
 
-    return make
+    return creating_into(name, make)
 
 
 zeros = _filled(lambda xp, shape, d: xp.zeros(shape, d), "zeros")
@@ -215,6 +222,7 @@ ones = _filled(lambda xp, shape, d: xp.ones(shape, d), "ones")
 empty = _filled(lambda xp, shape, d: xp.zeros(shape, d), "empty")  # zeroed: cheap, never garbage
 
 
+@functools.partial(creating_into, "full")
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if isinstance(size, int):
         raise TypeError(
@@ -231,8 +239,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return result
 
 
-def _like(make):
+def _like(make, name):
     def like(input, *, dtype=None, device=None, requires_grad=False, **extra):
+        if "out" in extra:  # PyTorch's *_like take no out=, unlike the constructors they mirror
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         return make(
             input.shape,
             dtype=dtype or input.dtype,
@@ -244,9 +254,9 @@ def _like(make):
     return like
 
 
-zeros_like = _like(zeros)
-ones_like = _like(ones)
-empty_like = _like(empty)
+zeros_like = _like(zeros, "zeros_like")
+ones_like = _like(ones, "ones_like")
+empty_like = _like(empty, "empty_like")
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -259,6 +269,19 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     )
 
 
+def _arange_resize_warning(out, result):
+    """arange's own warning when ``out`` had another number of elements (none when it had 0)."""
+    if out.numel() in (0, result.numel()):
+        return None
+    return (
+        f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} "
+        f"which does not match the computed number of elements {result.numel()}. Note that this "
+        "may occur as a result of rounding error. The out tensor will be resized to a tensor of "
+        f"shape ({result.numel()},)."
+    )
+
+
+@functools.partial(creating_into, "arange", resize_warning=_arange_resize_warning)
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -290,10 +313,12 @@ def _spaced(values, steps, dtype, requires_grad):
     return result
 
 
+@functools.partial(creating_into, "linspace")
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     return _spaced(lambda n: numpy.linspace(start, end, n), steps, dtype, requires_grad)
 
 
+@functools.partial(creating_into, "logspace")
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     return _spaced(lambda n: numpy.logspace(start, end, n, base=base), steps, dtype, requires_grad)
 
@@ -306,6 +331,7 @@ def _check_int(name, argument, position, value):
         )
 
 
+@functools.partial(creating_into, "eye")
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     _check_int("eye", "n", 1, n)
     if m is not None:
@@ -324,6 +350,8 @@ def _random(draw, kernel, function):
     def make(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords):
         if "size" in keywords:
             size = (keywords.pop("size"),)
+        elif not size:
+            raise _no_random_size(function, keywords, generator, dtype, device, requires_grad)
         if keywords:
             raise TypeError(f"unexpected keyword arguments {sorted(keywords)}")
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
@@ -338,7 +366,14 @@ def _random(draw, kernel, function):
             result.requires_grad_(True)
         return result
 
-    return make
+    return creating_into(function, make)
+
+
+def _no_random_size(function, keywords, *given):
+    """``rand()``: PyTorch's overload error when nothing at all is given, else the missing size."""
+    if keywords or any(given):
+        return _missing_size(function)
+    return TypeError(f"{function}() received an invalid combination of arguments - got ()")
 
 
 rand = _random(lambda rng, shape: rng.random(shape), "check_uniform_bounds", "rand")
@@ -346,7 +381,7 @@ randn = _random(lambda rng, shape: rng.standard_normal(shape), "normal_kernel_cp
 
 
 def _floating_like(make, name):
-    like = _like(make)
+    like = _like(make, name)
 
     def floating_like(input, *, dtype=None, **keywords):
         d = dtypes.as_dtype(dtype) if dtype is not None else input.dtype
@@ -361,6 +396,7 @@ rand_like = _floating_like(rand, "rand_like")
 randn_like = _floating_like(randn, "randn_like")
 
 
+@functools.partial(creating_into, "randint")
 def randint(
     low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
 ):
@@ -384,6 +420,7 @@ def randint_like(input, low=0, high=None, *, dtype=None):
     return randint(low, high, input.shape, dtype=dtype or input.dtype)
 
 
+@functools.partial(creating_into, "randperm")
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     _check_int("randperm", "n", 1, n)
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64

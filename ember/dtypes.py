@@ -95,6 +95,19 @@ SCALAR_TYPE_NAMES = {
     "float64": "Double",
 }
 
+# The C++ type names that some of PyTorch's messages use ("but got long int instead").
+CPP_TYPE_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
+
 _default = [float32]
 
 

@@ -11,6 +11,7 @@ import warnings
 import numpy
 
 from .creation import eye
+from .dtypes import CPP_TYPE_NAMES
 from .functions import (
     _axes,
     _broadcast_shape,
@@ -33,6 +34,7 @@ from .functions import (
 from .functions import diagonal as _diagonal
 from .ops import decompositions as D
 from .ops import reduce as R
+from .out_argument import accepting_out, castable_for, same_dtype
 from .tensor import Tensor, apply, wrap
 
 __all__ = [
@@ -121,22 +123,22 @@ def _failing_minor(a):
 # ----- inverse, determinant, solve ---------------------------------------------------------
 
 
-def inv(A, *, out=None):
+def inv(A):
     _check_matrix("linalg.inv", A)
     return _factor("linalg.inv", D.inv, A)
 
 
-def det(A, *, out=None):
+def det(A):
     _check_matrix("linalg.det", A)
     return apply(D.det, A)
 
 
-def slogdet(A, *, out=None):
+def slogdet(A):
     _check_matrix("linalg.slogdet", A)
     return linalg_slogdet(apply(D.slogdet_sign, A), apply(D.logabsdet, A))
 
 
-def solve(A, B, *, left=True, out=None):
+def solve(A, B, *, left=True):
     _check_matrix("linalg.solve", A)
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(
@@ -160,12 +162,12 @@ def solve(A, B, *, left=True, out=None):
 # ----- factorizations ----------------------------------------------------------------------
 
 
-def cholesky(A, *, upper=False, out=None):
+def cholesky(A, *, upper=False):
     _check_matrix("linalg.cholesky", A)
     return _factor("linalg.cholesky", D.cholesky, A, upper)
 
 
-def qr(A, mode="reduced", *, out=None):
+def qr(A, mode="reduced"):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
@@ -181,24 +183,24 @@ def _check_uplo(UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
-def eigh(A, UPLO="L", *, out=None):
+def eigh(A, UPLO="L"):
     _check_matrix("linalg.eigh", A)
     _check_uplo(UPLO)
     return linalg_eigh(apply(D.eigh_values, A, UPLO), apply(D.eigh_vectors, A, UPLO))
 
 
-def eigvalsh(A, UPLO="L", *, out=None):
+def eigvalsh(A, UPLO="L"):
     _check_matrix("linalg.eigvalsh", A)
     _check_uplo(UPLO)
     return apply(D.eigh_values, A, UPLO)
 
 
-def svd(A, full_matrices=True, *, driver=None, out=None):
+def svd(A, full_matrices=True, *, driver=None):
     _check_matrix("linalg.svd", A, square=False)
     return linalg_svd(*(apply(op, A, full_matrices) for op in (D.svd_u, D.svd_s, D.svd_vh)))
 
 
-def svdvals(A, *, driver=None, out=None):
+def svdvals(A, *, driver=None):
     _check_matrix("linalg.svdvals", A, square=False)
     return apply(D.svd_s, A, False)
 
@@ -214,7 +216,7 @@ def _tolerances(A, atol, rtol):
     return (0.0 if atol is None else atol), rtol
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
     if A.ndim < 2 or A._data.dtype not in (numpy.float32, numpy.float64):
         raise RuntimeError(
             f"linalg.pinv({_type_name(A, True)}{{{list(A.shape)}}}): expected a tensor with 2 or "
@@ -223,7 +225,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return apply(D.pinv, A, *_tolerances(A, atol, rtol))
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     _check_matrix("linalg.matrix_rank", A, square=hermitian)
     atol, rtol = _tolerances(A, atol, rtol)
     if hermitian:
@@ -234,7 +236,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return wrap(numpy.sum(s > numpy.maximum(atol, rtol * largest), -1).astype(numpy.int64))
 
 
-def matrix_power(A, n, *, out=None):
+def matrix_power(A, n):
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
             f"linalg.matrix_power: A must be batches of square matrices, but they are "
@@ -261,18 +263,18 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _diagonal(A, offset, dim1, dim2)
 
 
-def cross(input, other, *, dim=-1, out=None):
+def cross(input, other, *, dim=-1):
     return _linalg_cross(input, other, dim)
 
 
-def multi_dot(tensors, *, out=None):
+def multi_dot(tensors):
     return _multi_dot(tensors)
 
 
 # ----- norms ---------------------------------------------------------------------------------
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if not isinstance(ord, (int, float)):
         raise TypeError(
             "linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
@@ -291,7 +293,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 _MATRIX_ORDERS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if A.ndim < 2:
         raise RuntimeError(
             "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
@@ -320,7 +322,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     return result
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 2:
@@ -347,7 +349,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
 # ----- PyTorch's top-level and Tensor spellings --------------------------------------------
 
 
-def inverse(input, *, out=None):
+def inverse(input):
     return inv(input)
 
 
@@ -363,7 +365,7 @@ def torch_slogdet(input):
 _OLD_CHOLESKY = renamed(D.cholesky, "CholeskyBackward0")
 
 
-def torch_cholesky(input, upper=False, *, out=None):
+def torch_cholesky(input, upper=False):
     warnings.warn(
         "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
         "future PyTorch release.",
@@ -374,11 +376,11 @@ def torch_cholesky(input, upper=False, *, out=None):
     return _factor("linalg.cholesky", _OLD_CHOLESKY, input, upper)
 
 
-def torch_qr(input, some=True, *, out=None):
+def torch_qr(input, some=True):
     return qr_result(*qr(input, "reduced" if some else "complete"))
 
 
-def torch_svd(input, some=True, compute_uv=True, *, out=None):
+def torch_svd(input, some=True, compute_uv=True):
     U, S, Vh = svd(input, full_matrices=not some)
     if not compute_uv:  # PyTorch returns zero-filled U and V then
         return svd_result(U.detach() * 0, S, Vh.mT.detach() * 0)
@@ -389,18 +391,74 @@ def pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
 
-# name in ember (and on Tensor): the function
+# ----- out= ----------------------------------------------------------------------------------
+# PyTorch's linalg wants ``out`` in exactly the result's dtype, with a few exceptions in wording or
+# rule; out_argument.py writes the result, as for every other op.
+
+
+def _norm_out(function):
+    def check(name, result, out, *args, **kwargs):
+        if result.dtype != out.dtype:
+            raise RuntimeError(
+                f"{function} expected out tensor dtype {_type_name(result, True)} but got: "
+                f"{_type_name(out, True)}"
+            )
+
+    return check
+
+
+def _multi_dot_out(name, result, out, *args, **kwargs):
+    if result.dtype != out.dtype:
+        raise RuntimeError(
+            f"multi_dot(): expected out tensor to have dtype {CPP_TYPE_NAMES[result.dtype.name]} "
+            f"but got {CPP_TYPE_NAMES[out.dtype.name]}"
+        )
+
+
+def _matrix_power_out(name, result, out, A, n, *args, **kwargs):
+    """Castable when PyTorch copies (n = 0 or 1), the same dtype when it multiplies."""
+    castable_for("matrix_power")(name, result, out)
+    if n not in (0, 1):
+        same_dtype(name, result, out)
+
+
+_OUT_CHECKS = dict(
+    inv=same_dtype,
+    det=same_dtype,
+    slogdet=same_dtype,
+    solve=same_dtype,
+    cholesky=same_dtype,
+    qr=same_dtype,
+    eigh=same_dtype,
+    eigvalsh=same_dtype,
+    svd=same_dtype,
+    svdvals=same_dtype,
+    pinv=castable_for("linalg.pinv"),
+    matrix_rank=castable_for("torch.linalg.matrix_rank"),
+    matrix_power=_matrix_power_out,
+    cross=same_dtype,
+    multi_dot=_multi_dot_out,
+    vector_norm=same_dtype,
+    matrix_norm=_norm_out("linalg.matrix_norm"),
+    norm=_norm_out("linalg.norm"),
+    matmul=same_dtype,
+)
+for _name, _check in _OUT_CHECKS.items():
+    globals()[_name] = accepting_out(f"linalg_{_name}", globals()[_name], _check)
+
+# name in ember: the function, with PyTorch's out= where it has one
 TOP_LEVEL = dict(
-    det=det,
-    inverse=inverse,
+    det=det.__wrapped__,
+    inverse=accepting_out("inverse", inverse, same_dtype),
     logdet=logdet,
-    slogdet=torch_slogdet,
-    cholesky=torch_cholesky,
-    qr=torch_qr,
-    svd=torch_svd,
+    slogdet=accepting_out("slogdet", torch_slogdet, same_dtype),
+    cholesky=accepting_out("cholesky", torch_cholesky, castable_for("cholesky")),
+    qr=accepting_out("qr", torch_qr, same_dtype),
+    svd=accepting_out("svd", torch_svd, same_dtype),
     pinverse=pinverse,
-    matrix_power=matrix_power,
+    matrix_power=accepting_out("matrix_power", matrix_power.__wrapped__, _matrix_power_out),
 )
 
+# Tensor methods take no out=.
 for _name, _function in TOP_LEVEL.items():
-    setattr(Tensor, _name, _function)
+    setattr(Tensor, _name, getattr(_function, "__wrapped__", _function))

@@ -342,11 +342,14 @@ def _probability_cross_entropy(input, log_p, target, weight, reduction, label_sm
             f"{_functions._type_name(target, True)}"
         )
     n_classes = input.shape[dim]
-    target = _like_input(target, input, "target", "cross_entropy")
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    # PyTorch multiplies log_softmax(input) by the target and the weights in their common dtype:
+    # float32 logits and float64 probabilities give a float64 loss.
+    log_p = _promoted(_promoted(log_p, target), weight)
+    target = _like_input(target, log_p, "target", "cross_entropy")
     terms = log_p * target
-    w = _class_weight(weight, input, n_classes, "cross_entropy")
+    w = _class_weight(weight, log_p, n_classes, "cross_entropy")
     if w is not None:
         shape = [1] * input.ndim
         shape[dim] = n_classes
@@ -383,6 +386,8 @@ def _broadcastable(value, input, name, function):
 
 def binary_cross_entropy_call(input, target, weight, reduction):
     function = "binary_cross_entropy"
+    _floating(input, function)
+    _same_dtype(input, _tensor(target, "target", function))
     target = _same_size(
         input,
         target,
@@ -410,8 +415,20 @@ def binary_cross_entropy(
     return apply(*binary_cross_entropy_call(input, target, weight, reduction))
 
 
+def _same_dtype(input, target):
+    """binary_cross_entropy wants its target in the input's dtype (it does not promote)."""
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"Found dtype {_functions._type_name(target, True)} but expected "
+            f"{_functions._type_name(input, True)}"
+        )
+
+
 def binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction):
+    """The one-op call, in the wider float dtype of input and target; PyTorch's loss then has
+    the target's dtype (``binary_cross_entropy_with_logits`` casts the op's result)."""
     function = "binary_cross_entropy_with_logits"
+    input = _promoted(input, target)
     target = _same_size(
         input, target, function, "Target size ({target}) must be the same as input size ({input})"
     )
@@ -426,7 +443,11 @@ def binary_cross_entropy_with_logits(
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits."""
     reduction = reduction_of(size_average, reduce, reduction)
     call = binary_cross_entropy_with_logits_call(input, target, weight, pos_weight, reduction)
-    return apply(*call)
+    loss = apply(*call)
+    # PyTorch computes the loss in place in a tensor made from the target: its dtype wins.
+    if target.is_floating_point() and loss._data.dtype != target._data.dtype:
+        return loss.to(target.dtype)
+    return loss
 
 
 # ----- KL divergence ----------------------------------------------------------------------------

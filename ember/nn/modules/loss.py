@@ -243,6 +243,13 @@ class BCEWithLogitsLoss(_Loss):
             input, target, self.weight, self.pos_weight, self.reduction
         )
 
+    def updateOutput(self, input, target):
+        # the functional form: its loss takes the target's dtype, which the one op cannot
+        self.output = F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
+        return self.output
+
 
 class KLDivLoss(_Loss):
     """KL divergence ``target (log target - input)`` for log-probabilities ``input``."""
