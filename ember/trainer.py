@@ -20,7 +20,18 @@ from .data import DataLoader, Subset
 from .random import Generator, manual_seed
 from .serialization import load, save
 
-__all__ = ["Config", "train", "evaluate", "evaluate_checkpoint", "load_data", "confusion_matrix"]
+__all__ = [
+    "Config",
+    "train",
+    "evaluate",
+    "evaluate_checkpoint",
+    "load_checkpoint",
+    "load_data",
+    "confusion_matrix",
+]
+
+# What train() saves and what resuming and evaluating read back.
+CHECKPOINT_KEYS = ("config", "model", "optimizer", "schedule", "history", "epoch")
 
 
 @dataclasses.dataclass
@@ -223,7 +234,7 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
     """Train as ``config`` says (or continue the checkpoint ``resume``); returns a summary."""
     state = None
     if resume is not None:
-        state = load(resume)
+        state = load_checkpoint(resume)
         saved = Config.from_dict(state["config"])
         saved.epochs, saved.out = config.epochs, config.out
         config = saved
@@ -327,9 +338,24 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
     }
 
 
+def load_checkpoint(path):
+    """The state :func:`train` saved in ``path``, or a ValueError saying what the file is not."""
+    state = load(path)
+    missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        hint = ""
+        if isinstance(state, dict) and {"options", "chars"} <= set(state):
+            hint = "; it is a character model: sample from it with `ember generate`"
+        raise ValueError(
+            f"{path} is not a checkpoint written by `ember train` (it lacks "
+            f"{', '.join(missing)}){hint}"
+        )
+    return state
+
+
 def evaluate_checkpoint(path, out=print, root=None):
     """Reload a checkpoint, report its test accuracy and confusion matrix."""
-    state = load(path)
+    state = load_checkpoint(path)
     config = Config.from_dict(state["config"])
     if root is not None:
         config.root = root

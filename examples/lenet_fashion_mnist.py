@@ -1,5 +1,6 @@
-"""Train a LeNet-style CNN on Fashion-MNIST with ember's public API (about 90% test accuracy after
-8 epochs; roughly 15-25 s an epoch on one CPU core).
+"""Train a LeNet-style CNN on Fashion-MNIST with ember's public API.
+
+About 90% test accuracy after 8 epochs; roughly 15-25 s an epoch on one CPU core.
 
     OPENBLAS_NUM_THREADS=1 python examples/lenet_fashion_mnist.py --epochs 8
 
@@ -36,14 +37,23 @@ def accuracy(model, loader):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=8, help="(default: 8)")
     parser.add_argument("--root", default=None, help="folder with the Fashion-MNIST IDX files")
-    parser.add_argument("--out", default="lenet_fashion_mnist.safetensors")
+    parser.add_argument(
+        "--out",
+        default="lenet_fashion_mnist.safetensors",
+        help="where to save the model's state_dict (default: lenet_fashion_mnist.safetensors)",
+    )
     args = parser.parse_args()
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
 
     ember.manual_seed(0)
-    train_set = ember.datasets.fashion_mnist(args.root, train=True)
-    test_set = ember.datasets.fashion_mnist(args.root, train=False)
+    try:
+        train_set = ember.datasets.fashion_mnist(args.root, train=True)
+        test_set = ember.datasets.fashion_mnist(args.root, train=False)
+    except FileNotFoundError as missing:
+        raise SystemExit(f"error: {missing}") from None
     pixels = train_set.tensors[0]
     model = lenet((28, 28), 10, mean=pixels.mean().reshape(1), std=pixels.std().reshape(1))
 

