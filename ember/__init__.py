@@ -293,9 +293,9 @@ def __dir__():
     )
 
 
-def _not_tensor(name, value, argument="input", position=1):
+def _not_tensor(name, value):
     return TypeError(
-        f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
+        f"{name}(): argument 'input' (position 1) must be Tensor, not "
         f"{builtins.type(value).__name__}"
     )
 
@@ -324,8 +324,10 @@ def _number_input(name, function, numbers):
       ``tensor(3.5)``);
     - ``"next to a tensor"``: ``x`` may be a number only when ``other`` is a tensor (``pow``);
     - ``"as other"``: only ``other`` may be a number (``fmod``: a number ``x`` matches none of
-      its overloads);
-    - ``"nowhere"``: both must be tensors (``atan2``).
+      its overloads).
+
+    (Functions that take two tensors and no number, like ``atan2`` and ``maximum``, check that
+    themselves, for their Tensor methods too: see ``ember.functions._tensors_only``.)
 
     Anything else is PyTorch's TypeError."""
 
@@ -337,12 +339,10 @@ def _number_input(name, function, numbers):
     def checked(input, *args, **kwargs):
         other = args[0] if args else kwargs.get("other", kwargs.get("exponent"))
         if isinstance(input, Tensor):
-            if numbers == "nowhere" and args and not isinstance(other, Tensor):
-                raise _not_tensor(name, other, "other", 2)
             return function(input, *args, **kwargs)
         if numbers == "as other":
             raise overload_error(input, args)
-        if numbers == "nowhere" or not isinstance(input, _NUMBER):
+        if not isinstance(input, _NUMBER):
             raise _not_tensor(name, input)
         if isinstance(other, Tensor):
             return function(input, *args, **kwargs)
@@ -358,7 +358,7 @@ _NUMBERS = dict.fromkeys(
     ("add", "sub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"), "anywhere"
 )
 _NUMBERS |= dict.fromkeys(("pow", "float_power", "remainder"), "next to a tensor")
-_NUMBERS |= {"fmod": "as other", "atan2": "nowhere"}
+_NUMBERS["fmod"] = "as other"
 # Left as they are: functions whose first argument is not a tensor in PyTorch (bucketize takes a
 # number, promote_types dtypes), and Tensor methods that are not functions in PyTorch.
 _LEFT_ALONE = {"bucketize", "promote_types", "tensordot"}

@@ -237,7 +237,7 @@ fmod = _binary(E.BINARY["fmod"], number_name="FmodBackward0")
 # The public maximum/minimum take two tensors, as PyTorch's; VJPs also pass numbers (see _TensorXP).
 _maximum = _binary(E.BINARY["maximum"])
 _minimum = _binary(E.BINARY["minimum"])
-atan2 = _binary(E.BINARY["atan2"], floating=True)
+_atan2 = _binary(E.BINARY["atan2"], floating=True)
 eq = _no_grad_binary(numpy.equal)
 ne = _no_grad_binary(numpy.not_equal)
 lt = less = _no_grad_binary(numpy.less)
@@ -286,6 +286,8 @@ def _tensors_only(name, function):
     return checked
 
 
+atan2 = _tensors_only("atan2", _atan2)
+arctan2 = _tensors_only("arctan2", _atan2)
 maximum = _tensors_only("maximum", _maximum)
 minimum = _tensors_only("minimum", _minimum)
 fmax = _tensors_only("fmax", _binary(E.fmax))
@@ -3212,6 +3214,7 @@ _METHODS = dict(
     maximum=maximum,
     minimum=minimum,
     atan2=atan2,
+    arctan2=arctan2,
     lerp=lerp,
     where=_self_first(where),
     eq=eq,

@@ -266,7 +266,8 @@ def train(config, resume=None, progress=True, out=print, grad_flow=False):
     out(
         f"training {config.model} on {config.dataset}: {len(train_set)} train / {len(test_set)} "
         f"test examples, {sum(p.numel() for p in model.parameters())} parameters, "
-        f"{config.optimizer} lr {config.lr}, {config.epochs} epochs"
+        f"{config.optimizer} lr {config.lr}, {config.epochs} "
+        f"epoch{'s' if config.epochs != 1 else ''}"
     )
     completed = start - 1  # the last epoch whose results are in ``history``
     try:

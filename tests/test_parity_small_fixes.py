@@ -479,3 +479,17 @@ def test_atleast_nd_of_several_tensors_is_a_tuple_and_a_number_is_a_type_error(n
         ]
         with pytest.raises(TypeError, match=f"{name}\\(\\) received an invalid combination"):
             function(1.5)
+
+
+@pytest.mark.parametrize("name", ["atan2", "arctan2"])
+def test_atan2_takes_two_tensors_as_function_and_method(name):
+    for lib in (ember, torch):
+        t = lib.tensor([1.0, -2.0])
+        assert getattr(t, name)(t * 2).tolist() == pytest.approx(
+            torch.atan2(torch.tensor([1.0, -2.0]), torch.tensor([2.0, -4.0])).tolist()
+        )
+        message = f"{name}\\(\\): argument 'other'.*must be Tensor"
+        with pytest.raises(TypeError, match=message):
+            getattr(t, name)(2.0)
+        with pytest.raises(TypeError, match=message):
+            getattr(lib, name)(t, 2.0)
