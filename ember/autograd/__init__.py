@@ -21,6 +21,7 @@ from ..tensor import backward
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, Variable, once_differentiable
 from .grad import grad
+from .multithreading import is_multithreading_enabled, set_multithreading_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "GradcheckError",
     "Node",
     "run_backward",
+    "set_multithreading_enabled",
+    "is_multithreading_enabled",
 ]
 
 __all__ += ["functional", "explain"]

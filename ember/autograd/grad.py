@@ -5,6 +5,7 @@ import numpy
 
 from ..tensor import Tensor, backward, root_gradient, wrap
 from .engine import run_backward
+from .gradient_edge import GradientEdge, capture_key
 
 __all__ = ["grad", "backward"]
 
@@ -24,7 +25,7 @@ def grad(
     With ``is_grads_batched`` the first dim of every grad_output is a batch: one vector-Jacobian
     product per entry, stacked (PyTorch vectorizes this; here it is a loop over the batch)."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single_input = isinstance(inputs, Tensor)
+    single_input = isinstance(inputs, (Tensor, GradientEdge))  # an edge is a tuple: not a list
     inputs = [inputs] if single_input else list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
@@ -45,16 +46,16 @@ def grad(
         roots.append(out._grad_fn or out)
         grads.append(root_gradient(out, given, i, create_graph))
     capture = {}
-    for t in inputs:
-        if not t.requires_grad:
+    for t in inputs:  # tensors, or edges (which need no check: only a gradient has an edge)
+        if isinstance(t, Tensor) and not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        capture[t._grad_fn or t] = None
+        capture[capture_key(t)] = None
     run_backward(
         roots, grads, retain_graph=retain_graph, create_graph=create_graph, capture=capture
     )
     results = []
     for index, t in enumerate(inputs):
-        g = capture[t._grad_fn or t]
+        g = capture[capture_key(t)]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -63,6 +64,10 @@ def grad(
                     "Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
+                if isinstance(t, GradientEdge):
+                    raise RuntimeError(
+                        "materialize_grads cannot be used when the given input is a GradientEdge"
+                    )
                 g = numpy.zeros_like(t._data)
         if g is not None and not isinstance(g, Tensor):
             g = wrap(g.copy() if g.base is not None or not g.flags.writeable else g)

@@ -14,7 +14,17 @@ import numpy
 from ..ops import unbroadcast, xp_numpy
 from .grad_mode import STATE
 
-__all__ = ["Node", "node_class", "next_sequence", "FREED_MESSAGE", "RemovableHandle"]
+__all__ = [
+    "Node",
+    "node_class",
+    "next_sequence",
+    "FREED_MESSAGE",
+    "RemovableHandle",
+    "GradientEdge",
+    "get_gradient_edge",
+    "increment_version",
+    "register_multi_grad_hook",
+]
 
 # Each new node's sequence number: 0, -1, -2, ... so a newer node sorts first (the engine runs the
 # newest first, from a min-heap).
@@ -270,3 +280,10 @@ def anomaly_check(node, grads):
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                 f"The forward call that created it:\n{where}"
             )
+
+
+# PyTorch's torch.autograd.graph also holds these; each lives in its own file and builds on the
+# classes above, so they load last.
+from .gradient_edge import GradientEdge, get_gradient_edge  # noqa: E402
+from .multi_grad_hook import register_multi_grad_hook  # noqa: E402
+from .version_counter import increment_version  # noqa: E402
