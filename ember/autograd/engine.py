@@ -53,6 +53,8 @@ def run_backward(
     ``.grad``, and only the part of the graph that leads to them runs. ``observer(node, grad,
     grads_in)``, when given, sees every node run (``ember.autograd.explain`` uses it).
     """
+    # ``roots``, ``needed`` and ``buffers`` are read by name from this frame by .graph_task (a
+    # multi-grad hook asks which backward is running): publishing them would cost every backward.
     needed = _needed(roots, capture) if capture is not None else None
     buffers, heap, waiting = {}, [], {}  # waiting: leaves that take their total gradient last
     node = grad = None
