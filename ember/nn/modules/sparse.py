@@ -33,10 +33,7 @@ class Embedding(OpLayer):
         dtype=None,
     ):
         super().__init__()
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
+        padding_idx = _padding_index(padding_idx, num_embeddings, "Padding_idx")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
@@ -141,10 +138,7 @@ class EmbeddingBag(OpLayer):
         dtype=None,
     ):
         super().__init__()
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
+        padding_idx = _padding_index(padding_idx, num_embeddings, "padding_idx")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = (
             max_norm,
@@ -238,3 +232,13 @@ class LookupTable(Embedding):
 
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=2.0):
         super().__init__(nIndex, nOutput, paddingValue, maxNorm, normType)
+
+
+def _padding_index(padding_idx, num_embeddings, spelled):
+    """``padding_idx`` made non-negative, with PyTorch's error when it is out of range (Embedding
+    and EmbeddingBag spell the argument's name differently in it)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError(f"{spelled} must be within num_embeddings")
+    return padding_idx % num_embeddings
